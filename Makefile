@@ -1,0 +1,38 @@
+# Two set-up commands: `make run` and `make test`. Both create .venv when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.PHONY: run test test-all screenshots bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gil-tui
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest -q
+
+test-all: $(TSTAMP)
+	$(BIN)/python -m pytest -q -m ''
+
+screenshots: $(TSTAMP)
+	$(BIN)/python scripts/screenshots.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/fidelity.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+from gil_tui.cli import main
+
+raise SystemExit(main())
