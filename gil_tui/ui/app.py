@@ -1,0 +1,127 @@
+"""The gil-tui Textual app: header, tabs, footer, keys. Each tab owns its own logic."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from gil_tui.lessons import load_lessons
+from gil_tui.ui.help import HelpScreen
+from gil_tui.ui.tabs.lessons import LessonsPane
+from gil_tui.ui.tabs.upcoming import UpcomingPane
+
+#: Tab ids, in the order of the tab bar and of the keys 1-4.
+TABS = ("lessons", "live", "compare", "interpreters")
+TAB_TITLES = {"lessons": "Lessons", "live": "Live", "compare": "Compare",
+              "interpreters": "Interpreters"}
+
+#: The smallest terminal the layout is made for; below it, a hint replaces the tabs.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+
+class GilTuiApp(App[int]):
+    """Lessons and live experiments about threads, processes and the GIL."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gil-tui"
+    SUB_TITLE = "threads, processes and the GIL"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave gil-tui"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help",
+                tooltip="Keys and commands"),
+        *(
+            Binding(str(n), f"show_tab('{tab}')", TAB_TITLES[tab], show=False,
+                    id=f"app.tab.{tab}", tooltip=f"Go to the {TAB_TITLES[tab]} tab")
+            for n, tab in enumerate(TABS, 1)
+        ),
+    ]
+
+    def __init__(self, *, tab: str = "lessons", lesson: str | None = None) -> None:
+        super().__init__()
+        self.initial_tab = tab if tab in TABS else "lessons"
+        self.initial_lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial=self.initial_tab, id="main-tabs"):
+            with TabPane("Lessons", id="lessons"):
+                yield LessonsPane(id="lessons-pane")
+            with TabPane("Live", id="live"):
+                yield UpcomingPane("live")
+            with TabPane("Compare", id="compare"):
+                yield UpcomingPane("compare")
+            with TabPane("Interpreters", id="interpreters"):
+                yield UpcomingPane("interpreters")
+        yield Static(
+            f"Make the window bigger: gil-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            id="too-small",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.initial_lesson:
+            if not self.query_one(LessonsPane).show_lesson(self.initial_lesson):
+                self.notify(f"No lesson called {self.initial_lesson!r}.", severity="warning")
+        self._check_size(self.size.width, self.size.height)
+        self._focus_tab(self.initial_tab)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+
+    def _focus_tab(self, tab: str) -> None:
+        if self.query_one("#main-tabs", TabbedContent).active != tab:
+            return  # the user moved on meanwhile: focusing would switch back
+        if tab == "lessons":
+            self.query_one("#lesson-scroll").focus()
+        else:
+            pane = self.query_one(f"#{tab}", TabPane)
+            focusable = [w for w in pane.query("*") if w.focusable]
+            if focusable:
+                focusable[0].focus()
+            else:
+                self.query_one("#main-tabs Tabs").focus()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Switch to a tab and put the focus inside it."""
+        if tab not in TABS:
+            return
+        self.query_one("#main-tabs", TabbedContent).active = tab
+        self.call_after_refresh(self._focus_tab, tab)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_open_lesson(self, slug: str) -> None:
+        self.action_show_tab("lessons")
+        self.query_one(LessonsPane).show_lesson(slug)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab in TABS:
+            yield SystemCommand(
+                f"Tab: {TAB_TITLES[tab]}",
+                f"Go to the {TAB_TITLES[tab]} tab",
+                lambda tab=tab: self.action_show_tab(tab),
+            )
+        for n, lesson in enumerate(load_lessons(), 1):
+            yield SystemCommand(
+                f"Lesson {n}: {lesson.title}",
+                lesson.summary,
+                lambda slug=lesson.slug: self.action_open_lesson(slug),
+            )
+
+
+def make_app(*, tab: str = "lessons", lesson: str | None = None) -> GilTuiApp:
+    """Build the app; the CLI and the tests both come through here."""
+    return GilTuiApp(tab=tab, lesson=lesson)

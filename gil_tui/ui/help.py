@@ -1,0 +1,63 @@
+"""The help screen (`?` or F1)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# gil-tui help
+
+gil-tui teaches how threads and processes behave in CPython, with and
+without the GIL, and lets you watch it happen on your own cores.
+
+## Everywhere
+
+- `1` `2` `3` `4`: the Lessons, Live, Compare and Interpreters tabs
+- `tab` / `shift+tab`: move the focus
+- `ctrl+p`: command palette, to jump to any tab or lesson
+- `?` or `F1`: this help
+- `q`: quit
+
+## Lessons tab
+
+- `n` / `p`: next / previous lesson
+- `t`: show or hide the list of lessons
+- `up` `down` `pgup` `pgdn` `home` `end`: scroll the lesson
+- `enter` in the list: open the lesson picked there
+
+Links in a lesson open other lessons, or the official docs in your browser.
+
+## From the command line
+
+`gil-tui lessons` lists the lessons and `gil-tui lessons SLUG` prints
+one. `gil-tui --help` lists every command.
+
+Press `escape`, `q` or `?` to close this help.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and commands, in one place."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 76; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,140 @@
+"""The Lessons tab: an ordered list of lessons and the selected one, rendered."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gil_tui.lessons import Lesson, load_lessons
+
+#: Below this width the list of lessons is hidden unless the reader asks for it.
+NARROW = 100
+
+
+class LessonsPane(Horizontal):
+    """The list of lessons on the left, the current lesson on the right."""
+
+    DEFAULT_CSS = """
+    LessonsPane { height: 1fr; }
+    LessonsPane #lesson-list { width: 30; height: 1fr; border: none; border-right: tall $panel; }
+    LessonsPane.-hide-list #lesson-list { display: none; }
+    LessonsPane #lesson-main { width: 1fr; height: 1fr; }
+    LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
+    LessonsPane #lesson-scroll { height: 1fr; padding: 0 1; }
+    LessonsPane #lesson-scroll:focus { background-tint: $foreground 3%; }
+    LessonsPane Markdown { margin: 0; padding: 0 1 1 0; }
+    """
+
+    BINDINGS = [
+        Binding("n", "next_lesson", "Next", id="lessons.next", tooltip="Go to the next lesson"),
+        Binding("p", "previous_lesson", "Prev", id="lessons.previous",
+                tooltip="Go to the previous lesson"),
+        Binding("t", "toggle_list", "Contents", id="lessons.toggle_list",
+                tooltip="Show or hide the list of lessons"),
+    ]
+
+    index: reactive[int] = reactive(0, init=False)
+    """Position of the lesson on show, in the ordered list."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lessons: tuple[Lesson, ...] = load_lessons()
+        self._list_choice: bool | None = None  # the reader's own choice, if they made one
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(
+            *(Option(f"{n:>2} {lesson.title}", id=lesson.slug)
+              for n, lesson in enumerate(self.lessons, 1)),
+            id="lesson-list",
+        )
+        with Vertical(id="lesson-main"):
+            yield Static(id="lesson-heading")
+            with VerticalScroll(id="lesson-scroll", can_focus=True):
+                yield Markdown(open_links=False, id="lesson-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#lesson-list", OptionList).tooltip = "Enter or click opens a lesson"
+        self._show(self.index)
+
+    def on_resize(self) -> None:
+        if self._list_choice is None:
+            self.set_class(self.size.width < NARROW, "-hide-list")
+
+    @property
+    def lesson(self) -> Lesson:
+        return self.lessons[self.index]
+
+    def show_lesson(self, slug: str) -> bool:
+        """Show the lesson with this slug; False if there is none."""
+        for position, lesson in enumerate(self.lessons):
+            if lesson.slug == slug:
+                self.index = position
+                return True
+        return False
+
+    def watch_index(self, index: int) -> None:
+        self._show(index)
+
+    def _show(self, index: int) -> None:
+        if not self.lessons:
+            self.query_one("#lesson-heading", Static).update("No lessons found.")
+            return
+        lesson = self.lessons[index]
+        total = len(self.lessons)
+        self.query_one("#lesson-heading", Static).update(
+            f"Lesson {index + 1} of {total} · {lesson.title}"
+        )
+        self.query_one("#lesson-body", Markdown).update(lesson.body)
+        self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
+        option_list = self.query_one("#lesson-list", OptionList)
+        if option_list.highlighted != index:
+            option_list.highlighted = index
+
+    def action_next_lesson(self) -> None:
+        if self.index < len(self.lessons) - 1:
+            self.index += 1
+        else:
+            self.notify("This is the last lesson.", timeout=2)
+
+    def action_previous_lesson(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+        else:
+            self.notify("This is the first lesson.", timeout=2)
+
+    def action_toggle_list(self) -> None:
+        hidden = not self.has_class("-hide-list")
+        self._list_choice = not hidden
+        self.set_class(hidden, "-hide-list")
+        if not hidden:
+            self.query_one("#lesson-list", OptionList).focus()
+        else:
+            self.query_one("#lesson-scroll").focus()
+
+    @on(OptionList.OptionHighlighted, "#lesson-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self.index:
+            self.index = event.option_index
+
+    @on(OptionList.OptionSelected, "#lesson-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.index = event.option_index
+        self.query_one("#lesson-scroll").focus()
+
+    @on(Markdown.LinkClicked)
+    def _link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        href = event.href
+        if href.startswith("lesson:"):
+            if not self.show_lesson(href.removeprefix("lesson:")):
+                self.notify(f"No lesson called {href!r}.", severity="warning")
+        elif href.startswith(("http://", "https://")):
+            self.app.open_url(href)
+            self.notify(f"Opening {href}", timeout=3)
+        elif href.startswith("#"):
+            self.query_one("#lesson-body", Markdown).goto_anchor(href[1:])

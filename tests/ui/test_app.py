@@ -1,0 +1,141 @@
+"""The app shell and the Lessons tab, driven with Textual's pilot."""
+
+from __future__ import annotations
+
+from textual.widgets import Markdown, OptionList, TabbedContent
+
+from gil_tui.lessons import load_lessons
+from gil_tui.ui.app import TABS, make_app
+from gil_tui.ui.help import HelpScreen
+from gil_tui.ui.tabs.lessons import LessonsPane
+
+LESSONS = load_lessons()
+
+
+async def test_starts_on_lessons_with_the_first_lesson() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#main-tabs", TabbedContent).active == "lessons"
+        markdown = app.query_one("#lesson-body", Markdown)
+        assert markdown.source.startswith(f"# {LESSONS[0].title}")
+        assert app.focused is app.query_one("#lesson-scroll")
+
+
+async def test_number_keys_switch_tabs() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tabs = app.query_one("#main-tabs", TabbedContent)
+        for number, tab in reversed(list(enumerate(TABS, 1))):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert tabs.active == tab
+
+
+async def test_next_and_previous_walk_through_every_lesson() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(LessonsPane)
+        markdown = app.query_one("#lesson-body", Markdown)
+        seen = [pane.lesson.slug]
+        for _ in range(len(LESSONS) + 1):  # one press more than needed: stays on the last
+            await pilot.press("n")
+            await pilot.pause()
+            seen.append(pane.lesson.slug)
+        assert seen[-1] == LESSONS[-1].slug
+        assert list(dict.fromkeys(seen)) == [lesson.slug for lesson in LESSONS]
+        await pilot.pause(0.2)
+        assert markdown.source.startswith(f"# {LESSONS[-1].title}")
+        await pilot.press("p")
+        await pilot.pause()
+        assert pane.lesson.slug == LESSONS[-2].slug
+        heading = str(app.query_one("#lesson-heading").render())
+        assert f"Lesson {len(LESSONS) - 1} of {len(LESSONS)}" in heading
+
+
+async def test_contents_list_opens_a_lesson_with_the_keyboard() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(LessonsPane)
+        assert pane.has_class("-hide-list"), "narrow terminals hide the list at first"
+        await pilot.press("t")
+        await pilot.pause()
+        assert not pane.has_class("-hide-list")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert pane.lesson.slug == LESSONS[2].slug
+        assert app.focused is app.query_one("#lesson-scroll")
+
+
+async def test_wide_terminal_shows_the_list() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.query_one(LessonsPane).has_class("-hide-list")
+
+
+async def test_lesson_links_navigate() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        markdown = app.query_one("#lesson-body", Markdown)
+        markdown.post_message(Markdown.LinkClicked(markdown, "lesson:main-guard"))
+        await pilot.pause()
+        assert app.query_one(LessonsPane).lesson.slug == "main-guard"
+
+
+async def test_open_on_a_given_lesson() -> None:
+    app = make_app(lesson="free-threading")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.query_one(LessonsPane).lesson.slug == "free-threading"
+
+
+async def test_help_opens_and_closes() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running
+
+
+async def test_command_palette_lists_tabs_and_lessons() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for tab in ("Lessons", "Live", "Compare", "Interpreters"):
+            assert f"Tab: {tab}" in titles
+        for n, lesson in enumerate(LESSONS, 1):
+            assert f"Lesson {n}: {lesson.title}" in titles
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Tab: Live")
+        command.callback()
+        await pilot.pause()
+        assert app.query_one("#main-tabs", TabbedContent).active == "live"
+
+
+async def test_too_small_terminal_shows_a_hint_and_recovers() -> None:
+    app = make_app()
+    async with app.run_test(size=(50, 12)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-too-small")
+        assert app.query_one("#too-small").display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+        assert app.query_one("Footer").display
