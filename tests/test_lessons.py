@@ -44,7 +44,8 @@ def test_lesson_shape(lesson) -> None:
     links = re.findall(r"\]\((https://[^)]+)\)", reading)
     assert links, "Further reading has links"
     official = ("docs.python.org", "peps.python.org", "github.com/python/", "github.com/pyenv/",
-                "numpy.org", "docs.astral.sh", "py-free-threading.github.io")
+                "numpy.org", "docs.astral.sh", "py-free-threading.github.io",
+                "docs.aiohttp.org", "psutil.readthedocs.io")
     assert all(any(host in url for host in official) for url in links), links
 
 
