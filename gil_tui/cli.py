@@ -30,12 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gil-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:  # TEMP while helpers build their command modules
-            module = importlib.import_module(f"gil_tui.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gil_tui.commands.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"gil_tui.commands.{name}")
         module.add_parser(sub)
     return parser
 

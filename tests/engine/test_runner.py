@@ -1,0 +1,299 @@
+"""Runner: real worker runs, cancellation, crashes, the lifeline; psutil checks for survivors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from gil_tui.engine.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart
+from gil_tui.engine.results import RunError, RunResult
+from gil_tui.engine.runner import WORKER_PATH, Runner, run, run_to_result
+from gil_tui.engine.spec import RunSpec
+
+PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
+TINY_CPU = 0.005
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root] + root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def survivors(procs: list[psutil.Process]) -> list[psutil.Process]:
+    left = []
+    for proc in procs:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                left.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """Every live (not zombie) process in process group ``pgid``."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            pass
+    return found
+
+
+async def wait_for_tree(runner_or_pid, size: int, timeout: float = 10) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = runner_or_pid if isinstance(runner_or_pid, int) else runner_or_pid.pid
+        procs = tree(pid) if pid else []
+        if len(procs) >= size:
+            return procs
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the worker tree never reached {size} processes")
+
+
+async def test_run_returns_a_result():
+    seen = []
+    result = await run(RunSpec("cpu", "threads", workers=2, tasks=4, scale=TINY_CPU),
+                       on_event=seen.append)
+    assert isinstance(result, RunResult)
+    assert isinstance(seen[0], Hello) and isinstance(seen[-1], Result)
+    assert result.interpreter.path == sys.executable
+    assert result.interpreter.version == ".".join(map(str, sys.version_info[:3]))
+    assert len(result.workers) == 2 and result.tasks == 4
+    assert {w.pid for w in result.workers} == {seen[0].pid}
+    assert result.wall_s > 0 and result.started_at <= time.time()
+    assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    assert run_to_result is run
+
+
+async def test_async_on_event_and_io_with_its_own_latency_server():
+    kinds = []
+
+    async def on_event(event):
+        await asyncio.sleep(0)
+        kinds.append(type(event))
+
+    result = await run(RunSpec("io", "threads", workers=4, tasks=4, delay_ms=30), on_event=on_event)
+    assert result.io_client == "urllib"
+    assert kinds.count(WorkerStart) == kinds.count(WorkerDone) == 4
+    assert result.wall_s < 4 * 0.03 + 0.5
+
+
+async def test_events_stream_order():
+    runner = Runner(RunSpec("hash", "processes", workers=2, tasks=2, scale=0.004,
+                            start_method="fork"))
+    events = [event async for event in runner.events()]
+    assert isinstance(events[0], Hello) and isinstance(events[-1], Result)
+    assert all(isinstance(e, (WorkerStart, Progress, WorkerDone)) for e in events[1:-1])
+    assert runner.pid == events[0].pid
+    with pytest.raises(RuntimeError, match="runs once"):
+        async for _ in runner.events():
+            pass
+
+
+@pytest.mark.parametrize(
+    "mode, method, size",
+    [("threads", None, 1), ("processes", "fork", 3), ("processes", "forkserver", 4)],
+)
+async def test_cancel_ends_the_whole_group_within_a_second(mode, method, size):
+    runner = Runner(RunSpec("cpu", mode, workers=2, scale=5.0, start_method=method))
+    events = []
+
+    async def consume():
+        async for event in runner.events():
+            events.append(event)
+
+    task = asyncio.ensure_future(consume())
+    procs = await wait_for_tree(runner, size)
+    while not any(isinstance(e, WorkerStart) for e in events):
+        await asyncio.sleep(0.02)
+    start = time.monotonic()
+    await runner.cancel()
+    elapsed = time.monotonic() - start
+    await asyncio.wait_for(task, 5)
+    assert elapsed < 1.0
+    assert survivors(procs) == []
+    assert isinstance(events[-1], Error) and events[-1].cancelled
+    assert group_members(runner.pid) == []
+
+
+async def test_cancelling_the_task_of_run_ends_the_worker():
+    pids = []
+    task = asyncio.ensure_future(run(
+        RunSpec("cpu", "processes", workers=2, scale=5.0, start_method="fork"),
+        on_event=lambda e: pids.append(e.pid) if isinstance(e, Hello) else None,
+    ))
+    while not pids:
+        await asyncio.sleep(0.02)
+    procs = await wait_for_tree(pids[0], 3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert survivors(procs) == []
+
+
+async def test_leaving_the_stream_early_ends_the_worker():
+    runner = Runner(RunSpec("sleep", "threads", workers=2, tasks=40, delay_ms=500))
+    stream = runner.events()
+    async for event in stream:
+        if isinstance(event, WorkerStart):
+            break
+    procs = tree(runner.pid)
+    await stream.aclose()
+    assert survivors(procs) == []
+
+
+async def test_worker_killed_from_outside_is_an_error_with_exit_status():
+    runner = Runner(RunSpec("cpu", "threads", workers=2, scale=5.0))
+    events = []
+    async for event in runner.events():
+        events.append(event)
+        if isinstance(event, WorkerStart):
+            os.kill(runner.pid, signal.SIGKILL)
+    error = events[-1]
+    assert isinstance(error, Error) and error.kind == "crash"
+    assert error.exit_code == -signal.SIGKILL
+    assert f"pid {runner.pid}" in error.message and "SIGKILL" in error.message
+    assert "before reporting a result" in error.message
+
+
+async def test_crash_carries_the_stderr_tail(tmp_path):
+    worker = tmp_path / "crashing_worker.py"
+    hello = {"v": 1, "event": "hello", "t": 0.0, "version": "3.99.0", "implementation": "cpython",
+             "gil_enabled": True, "free_threaded": False, "pid": 1, "aiohttp": False}
+    worker.write_text(textwrap.dedent(f"""
+        import sys
+        print({json.dumps(json.dumps(hello))}, flush=True)
+        for i in range(2000):
+            sys.stderr.write("noise %d\\n" % i)
+        sys.stderr.write("MemoryError: the last words\\n")
+        sys.exit(7)
+    """))
+    runner = Runner(RunSpec("cpu", "threads"), worker_path=str(worker))
+    events = [event async for event in runner.events()]
+    error = events[-1]
+    assert isinstance(error, Error) and error.exit_code == 7
+    assert "exited with code 7" in error.message and "MemoryError: the last words" in error.message
+    assert error.stderr_tail.endswith("MemoryError: the last words")
+    assert "noise 0\n" not in error.stderr_tail and len(error.stderr_tail) <= 4096
+
+
+async def test_worker_error_event_ends_the_run(tmp_path):
+    with pytest.raises(RunError) as info:
+        await run(RunSpec("io", "threads", workers=2, tasks=2, delay_ms=1),
+                  latency_url="http://127.0.0.1:9")
+    assert "could not reach the latency server at http://127.0.0.1:9" in str(info.value)
+    assert info.value.error.kind == "worker" and info.value.error.exit_code == 1
+
+
+async def test_latency_server_trouble_is_a_start_error(monkeypatch):
+    from gil_tui.engine import latency
+
+    async def refuse(self):
+        raise latency.LatencyServerError(
+            "could not start the latency server on 127.0.0.1:0: Address already in use"
+        )
+
+    monkeypatch.setattr(latency.LatencyServer, "start", refuse)
+    with pytest.raises(RunError) as info:
+        await run(RunSpec("io", "threads", tasks=2, delay_ms=1))
+    assert info.value.error.kind == "start"
+    assert "could not start the latency server" in str(info.value)
+
+
+async def test_missing_interpreter_is_a_start_error():
+    runner = Runner(RunSpec("cpu", "threads", python="/no/such/python3"))
+    events = [event async for event in runner.events()]
+    assert len(events) == 1 and events[0].kind == "start"
+    assert "/no/such/python3" in events[0].message
+
+
+async def test_a_binary_that_is_not_python():
+    runner = Runner(RunSpec("cpu", "threads", python="/bin/echo"))
+    events = [event async for event in runner.events()]
+    error = events[-1]
+    assert isinstance(error, Error) and error.kind == "crash"
+    assert "before saying hello" in error.message and "/bin/echo" in error.message
+
+
+async def test_python_2_without_preflight_still_fails_clearly():
+    matches = sorted(PYENV.glob("2.7.*/bin/python"))
+    if not matches:
+        pytest.skip("no pyenv Python 2.7 on this machine")
+    runner = Runner(RunSpec("cpu", "threads", python=str(matches[0])))
+    error = [event async for event in runner.events()][-1]
+    assert isinstance(error, Error) and "SyntaxError" in error.message
+    assert "CPython >= 3.8" in error.message
+
+
+async def test_silent_interpreter_times_out(tmp_path):
+    worker = tmp_path / "silent.py"
+    worker.write_text("import time\ntime.sleep(60)\n")
+    runner = Runner(RunSpec("cpu", "threads"), worker_path=str(worker), hello_timeout=0.3)
+    start = time.monotonic()
+    events = [event async for event in runner.events()]
+    assert time.monotonic() - start < 3
+    assert events[-1].kind == "timeout" and "did not start the worker" in events[-1].message
+    assert group_members(runner.pid) == []
+
+
+PARENT = """
+import json, subprocess, sys, time
+worker, spec = sys.argv[1], sys.argv[2]
+proc = subprocess.Popen([sys.executable, worker, "--spec", spec, "--lifeline"],
+                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL, start_new_session=True)
+print(proc.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+async def test_lifeline_when_the_parent_is_sigkilled(method):
+    spec = RunSpec("cpu", "processes", workers=2, scale=5.0, start_method=method)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, WORKER_PATH, json.dumps(spec.worker_payload())],
+        stdout=subprocess.PIPE, text=True,
+    )
+    worker_pid = None
+    try:
+        worker_pid = int(parent.stdout.readline())
+        await wait_for_tree(worker_pid, 3)  # the worker and its two children at least
+        procs = tree(worker_pid)
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while group_members(worker_pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert survivors(procs) == []
+        assert group_members(worker_pid) == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if worker_pid is not None:
+            for proc in group_members(worker_pid):
+                proc.kill()
+
+
+async def test_cancel_before_the_worker_starts():
+    runner = Runner(RunSpec("cpu", "threads", scale=5.0))
+    await runner.cancel()
+    events = [event async for event in runner.events()]
+    assert len(events) == 1 and events[0].cancelled
+    assert runner.pid is None
