@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from textual import events
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,7 +12,10 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.help import HelpScreen
+from gil_tui.ui.services import Services
+from gil_tui.ui.tabs.interpreters import InterpretersPane
 from gil_tui.ui.tabs.lessons import LessonsPane
+from gil_tui.ui.tabs.live import LivePane
 from gil_tui.ui.tabs.upcoming import UpcomingPane
 
 #: Tab ids, in the order of the tab bar and of the keys 1-4.
@@ -42,10 +45,12 @@ class GilTuiApp(App[int]):
         ),
     ]
 
-    def __init__(self, *, tab: str = "lessons", lesson: str | None = None) -> None:
+    def __init__(self, *, tab: str = "lessons", lesson: str | None = None,
+                 services: Services | None = None) -> None:
         super().__init__()
         self.initial_tab = tab if tab in TABS else "lessons"
         self.initial_lesson = lesson
+        self.services = services or Services()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -53,11 +58,11 @@ class GilTuiApp(App[int]):
             with TabPane("Lessons", id="lessons"):
                 yield LessonsPane(id="lessons-pane")
             with TabPane("Live", id="live"):
-                yield UpcomingPane("live")
+                yield LivePane(self.services, id="live-pane")
             with TabPane("Compare", id="compare"):
                 yield UpcomingPane("compare")
             with TabPane("Interpreters", id="interpreters"):
-                yield UpcomingPane("interpreters")
+                yield InterpretersPane(id="interpreters-pane", discover=self.services.discover)
         yield Static(
             f"Make the window bigger: gil-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
             id="too-small",
@@ -98,6 +103,15 @@ class GilTuiApp(App[int]):
         self.query_one("#main-tabs", TabbedContent).active = tab
         self.call_after_refresh(self._focus_tab, tab)
 
+    @on(InterpretersPane.Discovered)
+    def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
+        self.query_one(LivePane).set_interpreters(event.interpreters)
+
+    async def action_quit(self) -> None:
+        """Quit, cancelling any run first so that no worker outlives the app."""
+        await self.query_one(LivePane).shutdown()
+        self.exit(0)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -122,6 +136,7 @@ class GilTuiApp(App[int]):
             )
 
 
-def make_app(*, tab: str = "lessons", lesson: str | None = None) -> GilTuiApp:
+def make_app(*, tab: str = "lessons", lesson: str | None = None,
+             services: Services | None = None) -> GilTuiApp:
     """Build the app; the CLI and the tests both come through here."""
-    return GilTuiApp(tab=tab, lesson=lesson)
+    return GilTuiApp(tab=tab, lesson=lesson, services=services)

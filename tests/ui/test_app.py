@@ -9,11 +9,13 @@ from gil_tui.ui.app import TABS, make_app
 from gil_tui.ui.help import HelpScreen
 from gil_tui.ui.tabs.lessons import LessonsPane
 
+from .fakes import fake_services
+
 LESSONS = load_lessons()
 
 
 async def test_starts_on_lessons_with_the_first_lesson() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.query_one("#main-tabs", TabbedContent).active == "lessons"
@@ -23,7 +25,7 @@ async def test_starts_on_lessons_with_the_first_lesson() -> None:
 
 
 async def test_number_keys_switch_tabs() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(100, 30)) as pilot:
         tabs = app.query_one("#main-tabs", TabbedContent)
         for number, tab in reversed(list(enumerate(TABS, 1))):
@@ -33,7 +35,7 @@ async def test_number_keys_switch_tabs() -> None:
 
 
 async def test_next_and_previous_walk_through_every_lesson() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(LessonsPane)
         markdown = app.query_one("#lesson-body", Markdown)
@@ -54,7 +56,7 @@ async def test_next_and_previous_walk_through_every_lesson() -> None:
 
 
 async def test_contents_list_opens_a_lesson_with_the_keyboard() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(LessonsPane)
         assert pane.has_class("-hide-list"), "narrow terminals hide the list at first"
@@ -69,14 +71,14 @@ async def test_contents_list_opens_a_lesson_with_the_keyboard() -> None:
 
 
 async def test_wide_terminal_shows_the_list() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert not app.query_one(LessonsPane).has_class("-hide-list")
 
 
 async def test_lesson_links_navigate() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         markdown = app.query_one("#lesson-body", Markdown)
         markdown.post_message(Markdown.LinkClicked(markdown, "lesson:main-guard"))
@@ -85,14 +87,14 @@ async def test_lesson_links_navigate() -> None:
 
 
 async def test_open_on_a_given_lesson() -> None:
-    app = make_app(lesson="free-threading")
+    app = make_app(lesson="free-threading", services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.query_one(LessonsPane).lesson.slug == "free-threading"
 
 
 async def test_help_opens_and_closes() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -106,7 +108,7 @@ async def test_help_opens_and_closes() -> None:
 
 
 async def test_q_quits() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
         await pilot.pause()
@@ -115,7 +117,7 @@ async def test_q_quits() -> None:
 
 
 async def test_command_palette_lists_tabs_and_lessons() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -130,7 +132,7 @@ async def test_command_palette_lists_tabs_and_lessons() -> None:
 
 
 async def test_too_small_terminal_shows_a_hint_and_recovers() -> None:
-    app = make_app()
+    app = make_app(services=fake_services())
     async with app.run_test(size=(50, 12)) as pilot:
         await pilot.pause()
         assert app.screen.has_class("-too-small")

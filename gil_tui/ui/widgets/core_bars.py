@@ -1,0 +1,126 @@
+"""CoreBars: one row per CPU core with a bar, the percentage and a short history."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+SPARKS = "▁▂▃▄▅▆▇█"
+#: The narrowest cell a core can have (label, a short bar and the number).
+MIN_CELL = 22
+#: Keep at most this many samples of history per core.
+HISTORY = 60
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar of `width` cells filled to `fraction`, with eighth-blocks."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (BLOCKS[part] if part and full < width else "")
+    return text.ljust(width)
+
+
+def sparkline(values: Sequence[float], width: int) -> str:
+    """The last `width` values (0-100) as spark characters, right-aligned."""
+    tail = list(values)[-width:]
+    chars = "".join(SPARKS[min(7, max(0, int(v / 100 * 7.999)))] for v in tail)
+    return chars.rjust(width)
+
+
+def layout(cores: int, width: int) -> tuple[int, int]:
+    """(columns, rows) to lay `cores` cells out in `width` cells of screen."""
+    if cores <= 0:
+        return 1, 0
+    max_columns = max(1, width // MIN_CELL)
+    columns = min(max_columns, max(1, math.ceil(cores / 8)))
+    return columns, math.ceil(cores / columns)
+
+
+class CoreBars(Widget):
+    """Per-core CPU load: `CPU0 ██████▌    97% ▁▂▅██`.
+
+    Many cores are laid out in columns; the sparkline is dropped when a cell gets narrow.
+    """
+
+    DEFAULT_CSS = """
+    CoreBars { height: auto; padding: 0 1; }
+    CoreBars > .core-bars--label { color: $text-muted; }
+    CoreBars > .core-bars--low { color: $success; }
+    CoreBars > .core-bars--mid { color: $warning; }
+    CoreBars > .core-bars--high { color: $error; }
+    CoreBars > .core-bars--spark { color: $accent; }
+    CoreBars > .core-bars--track { color: $panel-lighten-2; }
+    """
+
+    COMPONENT_CLASSES = {
+        "core-bars--label", "core-bars--low", "core-bars--mid", "core-bars--high",
+        "core-bars--spark", "core-bars--track",
+    }
+
+    percents: reactive[tuple[float, ...]] = reactive(tuple, layout=True)
+    """The latest percentage of each core, 0-100."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.history: list[deque[float]] = []
+
+    def push(self, percents: Sequence[float]) -> None:
+        """Add one sample (one percentage per core) and redraw."""
+        if len(self.history) != len(percents):
+            self.history = [deque(maxlen=HISTORY) for _ in percents]
+        for values, value in zip(self.history, percents):
+            values.append(float(value))
+        self.percents = tuple(float(p) for p in percents)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return max(1, layout(len(self.percents), width)[1])
+
+    def _level_style(self, percent: float) -> Style:
+        name = "low" if percent < 50 else "mid" if percent < 85 else "high"
+        return self.get_component_rich_style(f"core-bars--{name}")
+
+    def render(self) -> Text:
+        cores = len(self.percents)
+        if not cores:
+            return Text("Sampling the cores…", style=self.get_component_rich_style(
+                "core-bars--label"))
+        width = max(MIN_CELL, self.content_size.width)
+        columns, rows = layout(cores, width)
+        cell = width // columns
+        label_width = len(f"CPU{cores - 1}") + 1
+        rest = cell - label_width - 6  # "100% " and a gap between columns
+        spark_width = 0 if rest < 16 else min(HISTORY, max(6, rest // 3))
+        bar_width = max(4, rest - spark_width - (1 if spark_width else 0))
+        label_style = self.get_component_rich_style("core-bars--label")
+        spark_style = self.get_component_rich_style("core-bars--spark")
+        track_style = self.get_component_rich_style("core-bars--track")
+        out = Text(no_wrap=True, overflow="crop")
+        for row in range(rows):
+            if row:
+                out.append("\n")
+            for column in range(columns):
+                index = column * rows + row
+                if index >= cores:
+                    break
+                percent = self.percents[index]
+                filled = bar(percent / 100, bar_width)
+                solid = filled.rstrip()
+                out.append(f"CPU{index}".ljust(label_width), label_style)
+                out.append(solid, self._level_style(percent))
+                out.append("·" * (bar_width - len(solid)), track_style)
+                out.append(f"{percent:4.0f}%", self._level_style(percent))
+                if spark_width:
+                    out.append(" ")
+                    out.append(sparkline(self.history[index], spark_width), spark_style)
+                if column < columns - 1:
+                    out.append(" " * (cell - label_width - bar_width - 5
+                                      - (spark_width + 1 if spark_width else 0)))
+        return out
