@@ -1,6 +1,7 @@
 """Command line entry point: `gil-tui` and its subcommands.
 
-Each subcommand lives in ``gil_tui.commands.<name>`` and exposes
+Each subcommand lives in its own module ``gil_tui.commands.<name>`` (found
+automatically) and exposes
 ``add_parser(subparsers)`` (which registers it and sets ``func``) and a
 ``run(args) -> int``.  Headless commands never import Textual; only the
 commands that open the app do, and only when they run.
@@ -10,12 +11,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
 from gil_tui import __version__
 
-#: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("app", "lessons", "bench", "interpreters")
+#: The order ``--help`` lists the subcommands in; any other module in
+#: ``gil_tui.commands`` is registered after these, alphabetically.
+ORDER = ("app", "live", "lessons", "bench", "compare", "interpreters", "results", "watch",
+         "costs", "demo")
+
+
+def command_modules() -> list[str]:
+    """Names of the modules in ``gil_tui.commands``, in help order."""
+    import gil_tui.commands as package
+
+    names = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
+    rank = {name: n for n, name in enumerate(ORDER)}
+    return sorted(names, key=lambda name: (rank.get(name, len(ORDER)), name))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gil-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in command_modules():
         module = importlib.import_module(f"gil_tui.commands.{name}")
         module.add_parser(sub)
     return parser
