@@ -35,11 +35,41 @@ class Scene:
     after: Callable[[GilTuiApp, object], Awaitable[None]] | None = None
 
 
+def live_run(mode: str, workers: int = 2, start_method: str | None = None):
+    """Select a cpu run in `mode`, start it, and wait until it is well under way."""
+
+    async def steps(app: GilTuiApp, pilot) -> None:
+        from gil_tui.engine.spec import Mode, Workload
+        from gil_tui.ui.selection import Selection
+        from gil_tui.ui.tabs.live import LivePane
+
+        pane = app.query_one(LivePane)
+        pane.selection = Selection(workload=Workload.CPU, mode=Mode(mode), workers=workers,
+                                   scale=1.0, start_method=start_method)
+        await pilot.press("r")
+        for _ in range(600):
+            tracker = pane.tracker
+            if tracker is not None and tracker.spec.mode is Mode(mode) \
+                    and tracker.fraction > 0.45:
+                break
+            await pilot.pause(0.05)
+        app.clear_notifications()
+
+    return steps
+
+
 SCENES = [
     Scene("lessons-80x24", (80, 24)),
     Scene("lessons-120x40", (120, 40), press=["n", "n"]),
     Scene("lessons-contents-80x24", (80, 24), press=["t", "down", "down", "down"]),
     Scene("help-80x24", (80, 24), press=["f1"]),
+    Scene("live-threads-running-100x30", (100, 30), app_kwargs={"tab": "live"},
+          after=live_run("threads")),
+    Scene("live-processes-running-100x30", (100, 30), app_kwargs={"tab": "live"},
+          after=live_run("processes")),
+    Scene("live-threads-running-80x24", (80, 24), app_kwargs={"tab": "live"},
+          after=live_run("threads")),
+    Scene("interpreters-100x30", (100, 30), app_kwargs={"tab": "interpreters"}),
 ]
 
 
@@ -52,7 +82,7 @@ async def shoot(scene: Scene) -> Path:
             await pilot.pause(0.1)
         if scene.after is not None:
             await scene.after(app, pilot)
-        await pilot.pause(0.5)
+        await pilot.pause(1.0)
         path = Path(app.save_screenshot(filename=f"{scene.name}.svg", path=str(OUT)))
     return path
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: Below this many cores busy, a sequential CPU run was not given a whole core.
+CONTENDED = 0.8
+
+
 @dataclass(frozen=True)
 class Outcome:
     workload: str            # cpu | io | sleep | hash
@@ -20,6 +24,7 @@ class Outcome:
     cores: int               # usable cores on the machine
     gil_enabled: bool | None  # at run time; None when unknown
     baseline_wall_s: float | None = None   # the sequential run of the same work
+    baseline_busy: float | None = None     # cores the sequential run kept busy
 
     @property
     def busy(self) -> float:
@@ -55,7 +60,17 @@ def _who(outcome: Outcome) -> str:
 
 
 def explain(outcome: Outcome) -> str:
-    """One or two sentences of what just happened."""
+    """One or two sentences of what just happened, and a warning if the machine was busy."""
+    text = _explain(outcome)
+    cpu_work = outcome.workload in ("cpu", "hash")
+    base = outcome.busy if outcome.mode == "sequential" else outcome.baseline_busy
+    if cpu_work and base is not None and base < CONTENDED:
+        text += (f" Note: the sequential run got only {base:.2f} of a core, so something "
+                 "else was using this machine; the figures are noisy.")
+    return text
+
+
+def _explain(outcome: Outcome) -> str:
     busy = outcome.busy
     speed = _speed(outcome.speedup)
     tail = f": {speed}." if speed else "."
@@ -73,7 +88,7 @@ def explain(outcome: Outcome) -> str:
         return text
 
     if outcome.mode == "threads":
-        parallel = busy >= 1.4
+        parallel = busy >= 1.3 or (outcome.speedup is not None and outcome.speedup >= 1.3)
         if outcome.gil_enabled is False:
             if parallel:
                 return (f"{_who(outcome)} kept {_cores(busy)} busy: with the GIL off they "
@@ -81,8 +96,10 @@ def explain(outcome: Outcome) -> str:
             return (f"{_who(outcome)} kept {_cores(busy)} busy even with the GIL off"
                     f"{tail} Something else serialised them (a lock, or too few cores).")
         if parallel:
+            where = "hashlib, which releases the GIL on large buffers" \
+                if outcome.workload == "hash" else "C code that releases the GIL"
             return (f"{_who(outcome)} kept {_cores(busy)} busy under the GIL: the work ran "
-                    f"in C code that releases the GIL{tail}")
+                    f"in {where}{tail}")
         return (f"{_who(outcome)}, {_cores(busy)} busy: the GIL let one thread run Python "
                 f"at a time{tail}")
 

@@ -82,6 +82,7 @@ class Session:
             cores=result.interpreter.cpu_count or self.cores,
             gil_enabled=result.interpreter.gil_enabled,
             baseline_wall_s=base.wall_s if base is not None else None,
+            baseline_busy=base.busy_cores if base is not None else None,
         )
 
     def add_result(self, result: RunResult, *, auto_baseline: bool = False) -> RunRecord:

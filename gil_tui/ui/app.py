@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.help import HelpScreen
+from gil_tui.ui.selection import Selection
 from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.interpreters import InterpretersPane
 from gil_tui.ui.tabs.lessons import LessonsPane
@@ -46,8 +47,11 @@ class GilTuiApp(App[int]):
     ]
 
     def __init__(self, *, tab: str = "lessons", lesson: str | None = None,
-                 services: Services | None = None) -> None:
+                 services: Services | None = None, live_selection: Selection | None = None,
+                 live_run: bool = False) -> None:
         super().__init__()
+        self.live_selection = live_selection
+        self.live_run = live_run
         self.initial_tab = tab if tab in TABS else "lessons"
         self.initial_lesson = lesson
         self.services = services or Services()
@@ -74,6 +78,11 @@ class GilTuiApp(App[int]):
             if not self.query_one(LessonsPane).show_lesson(self.initial_lesson):
                 self.notify(f"No lesson called {self.initial_lesson!r}.", severity="warning")
         self._check_size(self.size.width, self.size.height)
+        live = self.query_one(LivePane)
+        if self.live_selection is not None:
+            live.selection = self.live_selection
+        if self.live_run:
+            live.action_run()
         self._focus_tab(self.initial_tab)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -107,6 +116,14 @@ class GilTuiApp(App[int]):
     def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
         self.query_one(LivePane).set_interpreters(event.interpreters)
 
+    @on(LessonsPane.TryIt)
+    def _try_it(self, event: LessonsPane.TryIt) -> None:
+        live = self.query_one(LivePane)
+        if live.select(event.lesson.try_it):
+            self.action_show_tab("live")
+            self.notify(f"Selected: {live.selection.to_spec().label()}. Press r to run it.",
+                        title=f"Try it: {event.lesson.title}", timeout=5)
+
     async def action_quit(self) -> None:
         """Quit, cancelling any run first so that no worker outlives the app."""
         await self.query_one(LivePane).shutdown()
@@ -137,6 +154,8 @@ class GilTuiApp(App[int]):
 
 
 def make_app(*, tab: str = "lessons", lesson: str | None = None,
-             services: Services | None = None) -> GilTuiApp:
+             services: Services | None = None, live_selection: Selection | None = None,
+             live_run: bool = False) -> GilTuiApp:
     """Build the app; the CLI and the tests both come through here."""
-    return GilTuiApp(tab=tab, lesson=lesson, services=services)
+    return GilTuiApp(tab=tab, lesson=lesson, services=services,
+                     live_selection=live_selection, live_run=live_run)

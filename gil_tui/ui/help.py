@@ -28,13 +28,33 @@ without the GIL, and lets you watch it happen on your own cores.
 - `t`: show or hide the list of lessons
 - `up` `down` `pgup` `pgdn` `home` `end`: scroll the lesson
 - `enter` in the list: open the lesson picked there
+- `r`: try the lesson's experiment in the Live tab (when it has one)
+
+## Live tab
+
+- `r`: run the selection (a sequential baseline runs first when needed)
+- `x`: cancel the run; every worker process ends
+- `w` / `m`: next workload / mode
+- `+` / `-`: one worker more / fewer
+- `t` / `s`: tasks the work is split into / how much work
+- `k`: start method (processes mode)
+- `i`: next interpreter found on this machine
+- `f`: sampling rate of the cores (1, 2, 4 or 10 Hz)
+
+## Interpreters tab
+
+- `a`: add an interpreter by its path (`escape` closes the box)
+- `d`: remove a path you added
+- `R` or `ctrl+r`: scan again
 
 Links in a lesson open other lessons, or the official docs in your browser.
 
 ## From the command line
 
 `gil-tui lessons` lists the lessons and `gil-tui lessons SLUG` prints
-one. `gil-tui --help` lists every command.
+one. `gil-tui bench` runs one experiment headless, `gil-tui live` opens
+this tab with a run selected, `gil-tui interpreters` lists the Pythons
+found. `gil-tui --help` lists every command.
 
 Press `escape`, `q` or `?` to close this help.
 """

@@ -191,3 +191,34 @@ async def test_many_cores_fit(cores: int) -> None:
         # the status and the results stay on screen
         assert app.query_one("#live-status").region.height > 0
         assert app.query_one("#live-results").region.height > 0
+
+
+async def test_lesson_try_it_selects_the_run_in_live() -> None:
+    app = make_app(lesson="cpu-bound-threads", services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.query_one("#main-tabs").active == "live"
+        selection = app.query_one(LivePane).selection
+        assert selection.workload is Workload.CPU and selection.mode is Mode.THREADS
+        assert not app.query_one(LivePane).running, "selected, not started"
+
+
+async def test_lesson_without_try_it_disables_the_key() -> None:
+    app = make_app(lesson="interpreters", services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.query_one("#main-tabs").active == "lessons"
+
+
+async def test_live_command_selection_and_autostart() -> None:
+    selection = Selection(workload=Workload.CPU, mode=Mode.PROCESSES, workers=2)
+    app = make_app(tab="live", services=fake_services(), live_selection=selection,
+                   live_run=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LivePane)
+        await wait_for(pilot, lambda: len(pane.session.records) == 2)
+        assert pane.session.records[-1].spec.mode is Mode.PROCESSES

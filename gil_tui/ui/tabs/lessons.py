@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -36,7 +37,16 @@ class LessonsPane(Horizontal):
                 tooltip="Go to the previous lesson"),
         Binding("t", "toggle_list", "Contents", id="lessons.toggle_list",
                 tooltip="Show or hide the list of lessons"),
+        Binding("r", "try_it", "Try it", id="lessons.try_it",
+                tooltip="Open this lesson's experiment in the Live tab"),
     ]
+
+    class TryIt(Message):
+        """The reader wants to run a lesson's experiment."""
+
+        def __init__(self, lesson: Lesson) -> None:
+            super().__init__()
+            self.lesson = lesson
 
     index: reactive[int] = reactive(0, init=False)
     """Position of the lesson on show, in the ordered list."""
@@ -79,6 +89,16 @@ class LessonsPane(Horizontal):
 
     def watch_index(self, index: int) -> None:
         self._show(index)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "try_it":
+            return True if self.lessons and self.lesson.try_it else None
+        return True
+
+    def action_try_it(self) -> None:
+        if self.lesson.try_it:
+            self.post_message(self.TryIt(self.lesson))
 
     def _show(self, index: int) -> None:
         if not self.lessons:
@@ -86,9 +106,10 @@ class LessonsPane(Horizontal):
             return
         lesson = self.lessons[index]
         total = len(self.lessons)
-        self.query_one("#lesson-heading", Static).update(
-            f"Lesson {index + 1} of {total} · {lesson.title}"
-        )
+        heading = f"Lesson {index + 1} of {total} · {lesson.title}"
+        if lesson.try_it:
+            heading += " · r: try it live"
+        self.query_one("#lesson-heading", Static).update(heading)
         self.query_one("#lesson-body", Markdown).update(lesson.body)
         self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
         option_list = self.query_one("#lesson-list", OptionList)

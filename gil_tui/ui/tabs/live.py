@@ -56,8 +56,9 @@ class LivePane(Vertical):
     LivePane { height: 1fr; }
     LivePane #live-controls { height: auto; padding: 0 1; background: $boost; }
     LivePane #live-top { height: auto; max-height: 50%; }
-    LivePane #live-cores-box { width: 1fr; height: auto; max-height: 100%; overflow-y: auto; }
-    LivePane .section { height: 1; padding: 0 1; color: $text-muted; text-style: bold; }
+    LivePane #live-cores { width: 1fr; max-height: 100%; overflow-y: auto; }
+    LivePane DataTable { border: none; border-top: solid $panel-lighten-2;
+                         border-title-color: $text-muted; border-title-style: bold; }
     LivePane #live-explain { height: auto; min-height: 1; padding: 0 1; color: $text; }
     """
 
@@ -128,14 +129,14 @@ class LivePane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="live-controls")
         with Horizontal(id="live-top"):
-            with Vertical(id="live-cores-box"):
-                yield CoreBars(id="live-cores")
+            yield CoreBars(id="live-cores")
             yield RunStatus(id="live-status")
-        yield Static("Workers of this run (CPU %: of one core; at the end, the average)",
-                     classes="section")
-        yield WorkersTable(id="live-workers")
-        yield Static("Results (newest first)", classes="section")
-        yield ResultsTable(id="live-results")
+        workers = WorkersTable(id="live-workers")
+        workers.border_title = "Workers of this run · CPU % of one core (at the end: average)"
+        yield workers
+        results = ResultsTable(id="live-results")
+        results.border_title = "Results, newest first"
+        yield results
         yield Static(id="live-explain")
 
     def on_mount(self) -> None:
@@ -251,10 +252,16 @@ class LivePane(Vertical):
             self._wake.wait(max(0.02, pause))
             self._wake.clear()
 
+    def _visible(self) -> bool:
+        """False while another tab is on show (its TabPane is not displayed)."""
+        node = self.parent
+        return node is None or bool(node.display)
+
     @on(Sampled)
     def _on_sampled(self, message: Sampled) -> None:
-        self.query_one("#live-cores", CoreBars).push(message.cores.percents)
-        if self.tracker is not None and self.running:
+        visible = self._visible()
+        self.query_one("#live-cores", CoreBars).push(message.cores.percents, visible)
+        if self.tracker is not None and self.running and visible:
             if message.tree is not None and message.pid == self._tree_pid:
                 self._tree_sample = message.tree
                 self.query_one("#live-workers", WorkersTable).show_rows(

@@ -65,20 +65,30 @@ class CoreBars(Widget):
         "core-bars--spark", "core-bars--track",
     }
 
-    percents: reactive[tuple[float, ...]] = reactive(tuple, layout=True)
+    percents: reactive[tuple[float, ...]] = reactive(tuple, always_update=False)
     """The latest percentage of each core, 0-100."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.history: list[deque[float]] = []
 
-    def push(self, percents: Sequence[float]) -> None:
-        """Add one sample (one percentage per core) and redraw."""
+    def push(self, percents: Sequence[float], visible: bool = True) -> None:
+        """Add one sample (one percentage per core); redraw only when visible.
+
+        Refreshing a hidden widget is not free in Textual (it recomputes the
+        screen's full map), so a hidden tab only keeps the history.
+        """
         if len(self.history) != len(percents):
             self.history = [deque(maxlen=HISTORY) for _ in percents]
         for values, value in zip(self.history, percents):
             values.append(float(value))
+        relayout = len(percents) != len(self.percents)
+        if not visible and not relayout:
+            self.set_reactive(CoreBars.percents, tuple(float(p) for p in percents))
+            return
         self.percents = tuple(float(p) for p in percents)
+        if relayout:
+            self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return max(1, layout(len(self.percents), width)[1])

@@ -1,0 +1,154 @@
+"""`gil-tui demo NAME`: run one of the lessons' live demos headless and print what it showed.
+
+Output is an API. With ``--json`` stdout gets exactly one JSON object, the
+``DemoResult.to_dict()`` shape: ``format``, ``name``, ``title``, ``ok``,
+``summary``, ``error``, ``interpreter`` {path, version, gil_enabled,
+free_threaded, implementation, cpu_count, label} or null, ``sections``
+[{title, lines}], ``data`` (the demo's own figures) and ``duration_s``; it is
+printed even when the demo could not run (``ok`` false, ``error`` says why).
+Without it: the title, each section with the real output, and the summary.
+
+Exit codes: 0 the demo ran (even when what it shows is a failure, like the
+RuntimeError of a script without the main guard: that is the point), 1 it
+could not run or finish (bad interpreter, timeout; one line on stderr), 2 usage
+error, 130 interrupted (every process of the demo is ended first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from typing import TextIO
+
+from gil_tui.engine.demos import DEFAULT_TIMEOUT, DEMOS, DemoResult, run_demo
+
+PROG = "gil-tui demo"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_TIMEOUT = 600.0
+WIDTH = 88
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not 0 < value <= MAX_TIMEOUT:  # also rejects nan
+        raise argparse.ArgumentTypeError(
+            f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds, got {text}")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    lines = [f"  {name:<16} {info.description} (lesson: {info.lesson})"
+             for name, info in DEMOS.items()]
+    parser = sub.add_parser(
+        "demo",
+        help="run one of the lessons' live demos and print what it showed",
+        description=(
+            "Run a live demo in the chosen interpreter and print its real output and a "
+            "summary of what was seen. Every demo has a time limit and cleans up its "
+            "temporary files and processes."
+        ),
+        epilog="demos:\n" + "\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="DEMO", choices=list(DEMOS),
+                        help=f"which demo: {', '.join(DEMOS)}")
+    parser.add_argument("--python", metavar="PATH", default=None,
+                        help="interpreter that runs the demo (default: the one running gil-tui)")
+    parser.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"stop the demo after S seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--json", action="store_true",
+                        help="print exactly one JSON object on stdout instead of text")
+    parser.add_argument("-o", "--option", action="append", default=[], type=_option,
+                        metavar="KEY=VALUE",
+                        help="a demo option, repeatable; e.g. race: -o increments=500000 "
+                        "-o trials=5 -o variants=plain,lock; lists are comma-separated")
+
+
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _option(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"options are KEY=VALUE, got {text!r}")
+    value = tuple(_value(v.strip()) for v in raw.split(",")) if "," in raw else _value(raw.strip())
+    if key in ("variants", "methods", "intervals_ms") and not isinstance(value, tuple):
+        value = (value,)
+    return key, value
+
+
+def run(args: argparse.Namespace) -> int:
+    options = dict(args.option)
+    try:
+        result = run_demo(args.name, python=args.python, timeout=args.timeout, **options)
+    except ValueError as exc:  # an unknown option or an impossible value
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return report(result, as_json=args.json)
+
+
+def report(result: DemoResult, *, as_json: bool = False, out: TextIO | None = None,
+           err: TextIO | None = None) -> int:
+    """Print ``result``; return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if as_json:
+        out.write(json.dumps(result.to_dict()) + "\n")
+    else:
+        out.write(format_text(result))
+    out.flush()
+    if not result.ok:
+        print(f"{PROG}: {result.error or 'the demo could not run'}", file=err)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def format_text(result: DemoResult) -> str:
+    """The human form: title, interpreter, sections, summary."""
+    lines = [result.title]
+    interp = result.interpreter
+    if interp is not None:
+        lines.append(f"CPython {interp.label()}  {interp.path}")
+    for title, body in result.sections:
+        lines.append("")
+        lines.append(f"== {title}")
+        lines.extend(f"  {line}" if line else "" for line in body)
+    lines.append("")
+    label = "What was seen: " if result.ok else "Could not finish: "
+    lines.extend(textwrap.wrap(label + result.summary, WIDTH))
+    lines.append(f"({result.duration:.1f} s)")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m gil_tui.commands.demo ARGS`: the subcommand without the rest of the CLI."""
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    _add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""What `gil-tui watch` concludes about a program: the figures and one plain sentence.
+
+:class:`Summary` holds the figures of one watched run (wall time, CPU time,
+cores used on average and at the peak, how many processes and threads) and
+:meth:`Summary.verdict` says, from those numbers only, what they suggest:
+about one core busy means one thread did the work at a time (the GIL or a
+single thread); several cores mean processes, C code that releases the GIL, or
+free-threaded threads; far below one core means the program mostly waited.
+Pure data: no processes, no psutil, so the shapes can be tested directly.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SUMMARY_VERSION = 1
+
+#: Below this wall time nothing useful can be said about the cores.
+SHORT_RUN_S = 0.2
+#: average cores busy: below WAITING -> waiting; below ONE_CORE_LOW -> mixed;
+#: up to ONE_CORE_HIGH -> one core; above -> several cores
+WAITING = 0.2
+ONE_CORE_LOW = 0.75
+ONE_CORE_HIGH = 1.3
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of one watched run (or of the part watched so far)."""
+
+    command: tuple[str, ...] | None  # None when attached to a PID
+    pid: int
+    attached: bool
+    started_at: str  # ISO 8601 (UTC): start, or the moment of attaching
+    wall_s: float
+    cpu_s: float
+    avg_cores: float
+    peak_cores: float
+    max_processes: int
+    max_threads: int
+    processes_seen: int
+    #: like ``Popen.returncode``: negative = killed by that signal; None = unknown
+    #: (attached: the exit code of a process that is not our child cannot be read)
+    exit_code: int | None
+    #: stopped by gil-tui (Ctrl+C, stop()) or detached before the end
+    interrupted: bool
+    #: False while the program still runs (a provisional summary)
+    finished: bool
+    cpu_count: int
+    samples: int
+    #: where cpu_s comes from: "rusage" (the kernel's total for the reaped tree)
+    #: or "samples" (the last CPU time seen of every process, attach mode)
+    cpu_source: str
+    #: processes left in the command's process group after it exited, then ended
+    leftovers_ended: int = 0
+
+    @property
+    def signal(self) -> str | None:
+        if self.exit_code is not None and self.exit_code < 0:
+            return signal_name(-self.exit_code)
+        return None
+
+    def exit_status(self) -> int:
+        """The exit code a shell would give: 128 + N for a signal, 0 when unknown."""
+        if self.exit_code is None:
+            return 0
+        if self.exit_code < 0:
+            return 128 - self.exit_code
+        return self.exit_code
+
+    def describe_exit(self) -> str:
+        if not self.finished:
+            return "still running" if not self.interrupted else "detached, still running"
+        if self.exit_code is None:
+            return "ended (exit code unknown: not started by gil-tui)"
+        if self.exit_code < 0:
+            how = "stopped by gil-tui with" if self.interrupted else "killed by"
+            return f"{how} {self.signal}"
+        return f"exit code {self.exit_code}"
+
+    def verdict(self) -> str:
+        """One plain sentence about what the numbers suggest."""
+        avg = self.avg_cores
+        if self.wall_s < SHORT_RUN_S:
+            return (f"It ran for only {self.wall_s * 1000:.0f} ms, too short to tell how it "
+                    "uses the cores.")
+        lead = f"It kept {avg:.2f} cores busy on average"
+        if avg < WAITING:
+            return (f"{lead}, far below one core: it mostly waited (for I/O, the network, "
+                    "a sleep or a lock) rather than computed.")
+        if avg < ONE_CORE_LOW:
+            return f"{lead}: a mix, computing part of the time and waiting the rest."
+        if avg <= ONE_CORE_HIGH:
+            if self.max_threads <= 1 and self.max_processes <= 1:
+                return f"{lead}: bound to one core, a single thread did the work."
+            return (f"{lead}: bound to one core, so one thread ran at a time (the GIL, "
+                    "or a single busy thread).")
+        if self.max_processes > 1:
+            return (f"{lead}: several cores at once, so more than one process worked in "
+                    "parallel (or C code that releases the GIL).")
+        return (f"{lead}: several cores at once from one process, so its threads ran in "
+                "parallel: C code that releases the GIL, or a free-threaded build.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["v"] = SUMMARY_VERSION
+        data["command"] = list(self.command) if self.command is not None else None
+        data["signal"] = self.signal
+        data["exit_status"] = self.exit_status()
+        data["verdict"] = self.verdict()
+        return data
+
+    def format_text(self) -> str:
+        if self.attached:
+            what = f"process {self.pid} (attached; figures from the moment of attaching)"
+        else:
+            what = f"{shlex.join(self.command or ())} (pid {self.pid})"
+        lines = [
+            f"watched {what}: {self.describe_exit()}",
+            f"  wall {_seconds(self.wall_s)}   CPU {_seconds(self.cpu_s)}   cores busy: "
+            f"{self.avg_cores:.2f} on average, {self.peak_cores:.2f} at the peak "
+            f"(of {self.cpu_count})",
+            f"  processes: {self.max_processes} at once at most, {self.processes_seen} seen;"
+            f"  threads: {self.max_threads} at once at most",
+        ]
+        if self.leftovers_ended:
+            lines.append(f"  {self.leftovers_ended} process(es) it left running were ended")
+        lines.append(f"  {self.verdict()}")
+        return "\n".join(lines) + "\n"
+
+
+def _seconds(value: float) -> str:
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.2f} s"
+
+
+__all__ = ["SUMMARY_VERSION", "Summary", "signal_name"]

@@ -1,0 +1,67 @@
+"""Summary: the verdict sentence and the exit status, on hand-made figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gil_tui.engine.watch_summary import Summary
+
+
+def make(**changes) -> Summary:
+    base = dict(
+        command=("python", "my script.py"), pid=42, attached=False,
+        started_at="2026-11-26T10:00:00+00:00", wall_s=3.0, cpu_s=3.0, avg_cores=1.0,
+        peak_cores=1.1, max_processes=1, max_threads=3, processes_seen=1, exit_code=0,
+        interrupted=False, finished=True, cpu_count=2, samples=12, cpu_source="rusage",
+    )
+    base.update(changes)
+    return Summary(**base)
+
+
+@pytest.mark.parametrize(
+    "avg, processes, threads, words",
+    [
+        (0.01, 1, 1, "mostly waited"),
+        (0.5, 1, 2, "a mix"),
+        (1.02, 1, 3, "the GIL"),
+        (0.98, 1, 1, "a single thread did the work"),
+        (1.9, 3, 3, "more than one process"),
+        (1.9, 1, 4, "free-threaded"),
+    ],
+)
+def test_the_verdict_follows_the_numbers(avg, processes, threads, words):
+    summary = make(avg_cores=avg, max_processes=processes, max_threads=threads)
+    sentence = summary.verdict()
+    assert words in sentence
+    assert f"{avg:.2f} cores" in sentence
+    assert sentence.endswith(".") and "\n" not in sentence
+
+
+def test_a_very_short_run_is_not_judged():
+    assert "too short" in make(wall_s=0.01, cpu_s=0.01).verdict()
+
+
+@pytest.mark.parametrize(
+    "code, status, name", [(0, 0, None), (3, 3, None), (-9, 137, "SIGKILL"), (None, 0, None)]
+)
+def test_exit_status_like_a_shell(code, status, name):
+    summary = make(exit_code=code)
+    assert summary.exit_status() == status
+    assert summary.signal == name
+
+
+def test_to_dict_is_json_with_the_verdict():
+    data = json.loads(json.dumps(make().to_dict()))
+    assert data["v"] == 1
+    assert data["command"] == ["python", "my script.py"]
+    assert data["verdict"] == make().verdict()
+    assert data["exit_status"] == 0 and data["signal"] is None
+
+
+def test_text_quotes_the_command_and_says_attached():
+    text = make().format_text()
+    assert "'my script.py'" in text and "exit code 0" in text
+    attached = make(attached=True, command=None, exit_code=None).format_text()
+    assert "attached" in attached and "exit code unknown" in attached
