@@ -69,6 +69,10 @@ def main() -> int:
     print(f"workers' own wall time (sum)  {walls:8.3f} s")
     print(f"matrix bookkeeping            {bookkeeping:8.3f} s  = {100 * bookkeeping / total:5.2f}% "
           "of the total (target < 5%)")
+    if matrix.setup_seconds:
+        rest = bookkeeping - matrix.setup_seconds
+        print(f"  of which the latency server {matrix.setup_seconds:8.3f} s (once per matrix: "
+              f"aiohttp import + start); the rest {rest:.3f} s = {100 * rest / total:.2f}%")
     per_run = (inside - walls) / runs if runs else 0.0
     print(f"worker process cost per run   {per_run * 1000:8.1f} ms (start-up, import, group end)")
     print(f"total beyond the runs' walls  {total - walls:8.3f} s  = "

@@ -189,3 +189,22 @@ def test_ctrl_c_exits_130_and_leaves_nothing_running(tmp_path):
         except psutil.NoSuchProcess:
             pass
     assert alive == []
+
+
+def test_progress_line_draws_runs_and_the_current_cell():
+    from gil_tui.commands.compare import ProgressLine
+    from gil_tui.engine.compare import MatrixProgress, Target
+    from gil_tui.engine.events import Progress
+    from gil_tui.engine.matrix import Cell
+    from gil_tui.engine.spec import Mode
+
+    out = io.StringIO()
+    line = ProgressLine(out)
+    cell = Cell(Target("/py/3.14t", "3.14.0", free_threaded=True), Mode.THREADS, 4)
+    line.on_progress(MatrixProgress(1, 3, "start", cell, 1))
+    line.on_event(cell, Progress(0.1, 0, 5, 10))
+    line.draw(force=True)
+    assert "[1/3]" in out.getvalue() and "3.14.0t threads x4" in out.getvalue()
+    assert "50%" in out.getvalue()  # (1 + 0.5) / 3
+    line.clear()
+    assert out.getvalue().endswith("\r\x1b[K")

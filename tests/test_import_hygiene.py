@@ -21,7 +21,11 @@ import gil_tui.worker
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("textual", "rich")
-HEADLESS_COMMANDS = ("gil_tui.commands.bench", "gil_tui.commands.interpreters")
+HEADLESS_COMMANDS = ("gil_tui.commands.bench", "gil_tui.commands.interpreters",
+                     "gil_tui.commands.compare", "gil_tui.commands.results",
+                     "gil_tui.commands.watch", "gil_tui.commands.costs",
+                     "gil_tui.commands.demo", "gil_tui.commands.lessons",
+                     "gil_tui.commands.live", "gil_tui.commands.app")
 
 
 def _walk(package) -> list[str]:

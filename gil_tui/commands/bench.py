@@ -173,12 +173,23 @@ def run_bench(
         return _fail(exc.error.message, EXIT_FAILED, err)
     if bar:
         bar.clear()
+    _remember(result, err)
     if as_json:
         out.write(json.dumps(result.to_dict()) + "\n")
     else:
         out.write(format_summary(result))
     out.flush()
     return EXIT_OK
+
+
+def _remember(result: "RunResult", err: TextIO) -> None:
+    """Add the run to the results history; a history problem is a note, not a failure."""
+    from gil_tui.engine.history import HistoryError, HistoryStore
+
+    try:
+        HistoryStore().append(result, source="bench")
+    except (HistoryError, OSError) as exc:
+        print(f"{PROG}: note: the run was not added to the history: {exc}", file=err)
 
 
 class _Interrupted(Exception):

@@ -217,7 +217,7 @@ class ProgressLine:
             else:
                 workers = getattr(p, "workers", None)
                 self.what = "sequential" if workers is None else f"{workers} workers"
-            self.steps, self.total_steps = {}, 0
+        self.steps, self.total_steps = {}, 0  # a new run starts, or the last one is counted
         self.draw(force=True)
 
     def on_event(self, _where: Any, event: Any) -> None:
@@ -227,6 +227,8 @@ class ProgressLine:
             self.total_steps = event.total_steps
         elif isinstance(event, (Progress, WorkerDone)):
             self.steps[event.index] = event.done
+            if isinstance(event, Progress):
+                self.total_steps = self.total_steps or event.total
         self.draw()
 
     def draw(self, force: bool = False) -> None:

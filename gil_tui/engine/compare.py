@@ -127,8 +127,10 @@ class Matrix:
         self._used = False
         self._history_ok = True
         self._dead: set[str] = set()  # interpreters that failed as a whole
-        #: seconds spent inside the runs themselves (for the overhead benchmark)
+        #: seconds spent inside the runs themselves, and starting the latency server
+        #: (for the overhead benchmark)
         self.run_seconds = 0.0
+        self.setup_seconds = 0.0
 
     @property
     def cancelled(self) -> bool:
@@ -156,6 +158,7 @@ class Matrix:
         latency_url = None
         try:
             if plan.workload is Workload.IO and any(c.status == "pending" for c in result.cells):
+                t0 = time.perf_counter()
                 from gil_tui.engine.latency import LatencyServer, LatencyServerError
 
                 server = LatencyServer()
@@ -164,6 +167,7 @@ class Matrix:
                 except LatencyServerError as exc:
                     for target in plan.targets:
                         await self._fail_target(target, str(exc), started=False)
+                self.setup_seconds = time.perf_counter() - t0
             for repeat in range(1, plan.repeat + 1):
                 for cell in result.cells:
                     if self._cancelled:

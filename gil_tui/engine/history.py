@@ -316,7 +316,7 @@ class HistoryStore:
         try:
             _lock(fd)
             size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
+            if size and hasattr(os, "pread") and os.pread(fd, 1, size - 1) != b"\n":
                 payload = b"\n" + payload  # a writer died mid-line: start a line of our own
             view = memoryview(payload)
             while view:  # one write in practice; a short write (disk full) goes on

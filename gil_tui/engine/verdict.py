@@ -35,6 +35,10 @@ def _speeds(cells: list[Cell]) -> str:
     return ", ".join(fmt_speedup(c.speedup) for c in cells if c.speedup is not None)
 
 
+def _scaled(cells: list[Cell]) -> str:
+    return _speeds(cells) if len(cells) == 1 else f"({_speeds(cells)})"
+
+
 def _mode_sentence(mode: Mode, cells: list[Cell], labels: dict[str, str], total: int) -> str:
     noun = _NOUN[mode]
     scaled = [c for c in cells if c.speedup >= SCALED]
@@ -47,12 +51,13 @@ def _mode_sentence(mode: Mode, cells: list[Cell], labels: dict[str, str], total:
             where = "both" if total == 2 else f"all {total}"
         return f"{noun.capitalize()} scaled on {where} ({_speeds(cells)})."
     if len(flat) == len(cells) and len(cells) > 1:
-        return f"{noun.capitalize()} did not scale on any ({_speeds(cells)})."
+        which = "either" if len(cells) == 2 else "any"
+        return f"{noun.capitalize()} did not scale on {which} ({_speeds(cells)})."
     if len(slower) == len(cells) and len(cells) > 1:
         return f"{noun.capitalize()} were slower than sequential on every one ({_speeds(cells)})."
     parts = []
     if scaled:
-        parts.append(f"on {name(scaled)} {noun} scaled {_speeds(scaled)}")
+        parts.append(f"on {name(scaled)} {noun} scaled {_scaled(scaled)}")
     if flat:
         they = "they" if parts else noun
         parts.append(f"on {name(flat)} {they} did not scale ({_speeds(flat)})"
@@ -120,6 +125,24 @@ def _distance(a: Target, b: Target) -> tuple:
     return (abs(pa[0] - pb[0]), abs(pa[1] - pb[1]) if len(pa) > 1 and len(pb) > 1 else 0)
 
 
+def _noise(result: MatrixResult, ok: list[Cell]) -> str:
+    """A warning when the numbers themselves say the machine was busy with something else."""
+    if result.workload is Workload.IO:
+        return ""
+    seq = [c for c in result.cells if c.mode is Mode.SEQUENTIAL and c.ok and c.busy_cores]
+    low = min((c.busy_cores for c in seq), default=1.0)
+    cores = result.cores
+    beyond = [c for c in ok if cores and c.speedup > 1.1 * min(cores, c.workers)]
+    if low >= 0.8 and not beyond:
+        return ""
+    if low < 0.8:
+        why = f"a sequential run kept only {low:.2f} of a core busy"
+    else:
+        why = f"a speedup above what {cores} cores allow ({fmt_speedup(beyond[0].speedup)})"
+    return (f"Careful: {why}, so other programs were competing for the CPU and these figures "
+            "are noisy; repeat the matrix (more runs per cell) on a quieter machine.")
+
+
 def verdict(result: MatrixResult) -> str:
     """One paragraph on what the matrix shows; empty figures give a sentence saying so."""
     labels = result.labels()
@@ -127,6 +150,9 @@ def verdict(result: MatrixResult) -> str:
     if result.cancelled:
         sentences.append("The matrix was cancelled, so these figures are partial.")
     ok = [c for c in result.cells if c.ok and c.speedup is not None]
+    noise = _noise(result, ok)
+    if noise:
+        sentences.append(noise)
     if not ok:
         sentences.append("No interpreter finished a sequential run and another mode, "
                          "so there is nothing to compare yet.")

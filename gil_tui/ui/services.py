@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from gil_tui.engine import interpreters, monitor
+from gil_tui.engine.history import HistoryStore
 from gil_tui.engine.runner import Runner
 from gil_tui.engine.spec import RunSpec
 
@@ -48,6 +49,8 @@ class Services:
     discover: Callable[[], list[interpreters.Interpreter]] = interpreters.discover
     #: Start the latency server for io runs; returns its URL. None: the real one.
     latency_url: Callable[[], Any] | None = None
+    #: The results history (every finished run is appended to it).
+    history: Callable[[], HistoryStore] = HistoryStore
     #: Sampling rate of the Live tab, in Hz.
     sample_hz: float = 4.0
     extra: dict[str, Any] = field(default_factory=dict)

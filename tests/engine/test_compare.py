@@ -6,7 +6,6 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sys
 from itertools import count
 
@@ -312,6 +311,7 @@ async def test_verdict_free_threaded_against_gil_build():
     assert "Sequential, 3.14t took 8% longer than 3.14" in text
     assert "can gain at most 2x here" in text
     assert "Fastest: processes on 3.14" in text
+    assert "Careful" not in text
 
 
 async def test_verdict_gil_only_and_slower_threads():
@@ -406,3 +406,20 @@ def test_matrices_from_history_never_mix_machines(tmp_path):
     assert "imported (compare)" in export.history_text(entries)
     assert export.history_markdown(entries).count("\n") == len(entries) + 2
     assert len(list(csv.DictReader(io.StringIO(export.history_csv(entries))))) == 6
+
+
+async def test_verdict_warns_when_the_numbers_show_a_busy_machine():
+    walls = {(GIL.path, "sequential"): [2.0], (GIL.path, "threads"): [0.8],
+             (GIL.path, "processes"): [1.1]}
+    text = verdict(await fake_matrix("cpu", walls, targets=(GIL,)))
+    assert "Careful: a speedup above what 2 cores allow (2.50x)" in text
+
+    class Idle(FakeRuns):
+        async def __call__(self, spec, **kw):
+            r = await super().__call__(spec, **kw)
+            return RunResult(r.spec, r.interpreter, r.wall_s, 0.0, r.wall_s * 0.4, ())
+
+    plan = MatrixPlan.make("cpu", [GIL], workers=2)
+    walls[(GIL.path, "threads")] = [2.0]
+    result = await Matrix(plan, run_fn=Idle(walls), machine=HERE).run()
+    assert "a sequential run kept only 0.40 of a core busy" in verdict(result)

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gil_tui.engine.events import Error, Hello, Result
+from gil_tui.engine.history import HistoryError
 from gil_tui.engine.interpreters import Interpreter
 from gil_tui.engine.latency import LatencyServer
 from gil_tui.engine.monitor import CoreSample, TreeSample
@@ -354,6 +355,7 @@ class LivePane(Vertical):
                             spec, "the worker sent a result without a hello"))
                     result = RunResult.from_hello_result(spec, hello, event,
                                                          python=spec.python)
+                    self._remember(result)
                     return self._finish(self.session.add_result(result, auto_baseline=auto))
                 elif isinstance(event, Error):
                     return self._finish(self.session.add_failure(
@@ -370,6 +372,15 @@ class LivePane(Vertical):
             raise
         except Exception as exc:  # a bug or an environment problem: say it, keep going
             return self._finish(self.session.add_failure(spec, f"{type(exc).__name__}: {exc}"))
+
+    @work(thread=True, group="live-history", exit_on_error=False)
+    def _remember(self, result: RunResult) -> None:
+        """Append the run to the results history (off the event loop)."""
+        try:
+            self.services.history().append(result, source="live")
+        except (HistoryError, OSError) as exc:
+            self.app.call_from_thread(
+                self.notify, f"The run was not added to the history: {exc}", severity="warning")
 
     async def _latency_for(self, spec: RunSpec) -> str | None:
         if spec.workload is not Workload.IO:
