@@ -30,6 +30,30 @@ MAX_TIMEOUT = 600.0
 WIDTH = 88
 
 
+DESCRIPTION = "\n".join(textwrap.wrap(
+    "Run a live demo in the chosen interpreter and print its real output and a summary of "
+    "what was seen. Every demo has a time limit and cleans up its temporary files and "
+    "processes.", 78))
+
+
+def _show(value: object) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return "default" if value is None else str(value)
+
+
+def _epilog() -> str:
+    lines = ["demos:"]
+    for name, info in DEMOS.items():
+        lines.append(f"  {name}  (lesson: {info.lesson})")
+        lines.extend(textwrap.wrap(info.description, 74, initial_indent="    ",
+                                   subsequent_indent="    "))
+        options = " ".join(f"{key}={_show(value)}" for key, value in info.defaults.items())
+        lines.extend(textwrap.wrap(f"options: {options}", 74, initial_indent="    ",
+                                   subsequent_indent="      "))
+    return "\n".join(lines)
+
+
 def _timeout(text: str) -> float:
     try:
         value = float(text)
@@ -42,17 +66,11 @@ def _timeout(text: str) -> float:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    lines = [f"  {name:<16} {info.description} (lesson: {info.lesson})"
-             for name, info in DEMOS.items()]
     parser = sub.add_parser(
         "demo",
         help="run one of the lessons' live demos and print what it showed",
-        description=(
-            "Run a live demo in the chosen interpreter and print its real output and a "
-            "summary of what was seen. Every demo has a time limit and cleans up its "
-            "temporary files and processes."
-        ),
-        epilog="demos:\n" + "\n".join(lines),
+        description=DESCRIPTION,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_arguments(parser)

@@ -9,6 +9,10 @@ the summary (text) or one JSON object (the ``Summary.to_dict()`` shape: ``v``,
 ``peak_cores``, ``max_processes``, ``max_threads``, ``processes_seen``,
 ``exit_code``, ``signal``, ``exit_status``, ``interrupted``, ``verdict``, ...).
 
+The program runs in its own session with stdin from /dev/null (it cannot read
+the terminal), and with PYTHONUNBUFFERED=1 unless set, so that a Python
+program's lines arrive as they are printed rather than when its buffer fills.
+
 Exit codes: the program's own (128 + N when a signal N killed it; 0 for an
 attached PID, whose exit code cannot be read), 127 a command not found
 (126 one that cannot be run), 1 a PID that cannot be watched or a log that
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 PROG = "gil-tui watch"
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 MIN_HZ, MAX_HZ, DEFAULT_HZ = 0.5, 20.0, 4.0
+USAGE = ("%(prog)s [-h] [--pid PID] [--hz HZ] [--log FILE] [--no-tui] [--json] "
+         "[-- COMMAND [ARGS ...]]")
 
 
 def _hz(text: str) -> float:
@@ -72,6 +78,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "watch",
+        usage=USAGE,
         help="run any program and see how many cores it really uses",
         description=(
             "Start COMMAND (or attach to --pid) and watch its process tree: per-core load, "
@@ -136,7 +143,8 @@ class StatusLine:
         hidden = f" (+{snap.hidden_processes} not shown)" if snap.hidden_processes else ""
         text = (f"\r{snap.elapsed_s:6.1f} s  cores now {snap.cores_now:4.2f}  avg "
                 f"{snap.avg_cores:4.2f}  peak {snap.peak_cores:4.2f}  CPU {snap.cpu_s:.1f} s  "
-                f"{snap.process_count} proc{hidden}  {snap.thread_count} threads")
+                f"{snap.process_count} proc{hidden}  {snap.thread_count} thread"
+                f"{'' if snap.thread_count == 1 else 's'}")
         with self.lock:
             self.stream.write(text + "\x1b[K")
             self.stream.flush()
@@ -235,7 +243,7 @@ def run_headless(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m gil_tui.commands.watch ARGS`: the subcommand without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, usage=USAGE, description=__doc__.splitlines()[0])
     _add_arguments(parser)
     args = parser.parse_args(argv)
     try:

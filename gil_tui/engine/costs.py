@@ -1,8 +1,9 @@
 """What a thread and a process cost here: run the costs worker, parse, compare.
 
-:func:`run_costs` runs ``gil_tui/worker/costs_worker.py`` by path in the chosen
-interpreter (default: the one running gil-tui), in its own session with a
-lifeline on stdin, with a timeout, and returns a :class:`CostsResult`: per kind
+:func:`run_costs` runs ``gil_tui/worker/costs_worker.py`` in the chosen
+interpreter (default: the one running gil-tui; imported by a ``-c`` bootstrap,
+see :data:`BOOTSTRAP`), in its own session with a lifeline on stdin, with a
+timeout, and returns a :class:`CostsResult`: per kind
 (``thread``, then one process per start method) the median, spread and memory,
 and the ratio of each process median to the thread median.
 :func:`markdown_table` gives the table the threads-vs-processes lesson shows
@@ -22,9 +23,16 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 WORKER_PATH = Path(__file__).resolve().parent.parent / "worker" / "costs_worker.py"
+#: Runs the worker as an imported module rather than as the main script: spawn
+#: and forkserver children re-run the main script (compiling it from source
+#: each time), which would add milliseconds of *this* file to every process
+#: measured.  With a ``-c`` main they only import ``costs_worker`` (cached
+#: bytecode), which is as close to a bare process as Python gets.
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import costs_worker; "
+             "sys.exit(costs_worker.main())")
 WORKER_VERSION = 1
 DEFAULT_REPEAT = 20
 MAX_REPEAT = 1000
@@ -83,6 +91,8 @@ class CostsResult:
     errors: dict[str, str]
     total_s: float
     idle_threads: int | None = None
+    #: the 1-minute load average before and after (None where unknown)
+    load_average: tuple[float | None, float | None] = (None, None)
 
     @property
     def kinds(self) -> tuple[KindCost, ...]:
@@ -95,9 +105,22 @@ class CostsResult:
             return f"{text} (free-threaded, GIL {'on' if self.gil_enabled else 'off'})"
         return f"{text} (GIL)"
 
+    def busy_note(self) -> str | None:
+        """A warning when other programs competed for the cores during the measurement."""
+        loads = [x for x in self.load_average if x is not None]
+        if not loads or not self.cpu_count:
+            return None
+        # the measurement itself keeps about one core busy
+        if max(loads) <= self.cpu_count + 0.5:
+            return None
+        return (f"The machine was busy (load average up to {max(loads):.1f} on "
+                f"{self.cpu_count} cores): these figures are higher than on a quiet machine.")
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["v"] = WORKER_VERSION
+        data["load_average"] = list(self.load_average)
+        data["busy_note"] = self.busy_note()
         data["kind"] = "costs"
         data["thread"]["label"] = self.thread.label
         data["processes"] = [dict(asdict(p), label=p.label) for p in self.processes]
@@ -171,6 +194,13 @@ def parse_worker_output(stdout: str, python: str, measured_at: str | None = None
     errors = data.get("errors") if isinstance(data.get("errors"), dict) else {}
     cpus = info.get("cpu_count")
     idle = data.get("thread", {}).get("idle_threads")
+    raw_load = data.get("load_average")
+    load: tuple[float | None, float | None] = (None, None)
+    if isinstance(raw_load, list) and len(raw_load) == 2:
+        load = tuple(  # type: ignore[assignment]
+            float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+            for x in raw_load
+        )
     return CostsResult(
         python=python,
         version=str(info.get("version", "?")),
@@ -188,6 +218,7 @@ def parse_worker_output(stdout: str, python: str, measured_at: str | None = None
         errors={str(k): str(v) for k, v in errors.items()},
         total_s=_optional(data, "total_s") or 0.0,
         idle_threads=idle if isinstance(idle, int) and not isinstance(idle, bool) else None,
+        load_average=load,
     )
 
 
@@ -235,15 +266,23 @@ def run_costs(
     timeout: float | None = None,
     cancel: threading.Event | None = None,
     idle_threads: int | None = None,
+    memory_rounds: int | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> CostsResult:
-    """Measure in ``python`` (default ``sys.executable``); raises CostsError/CostsCancelled."""
+    """Measure in ``python`` (default ``sys.executable``); raises CostsError/CostsCancelled.
+
+    ``on_start(pid)`` is called once the worker runs (its PID leads its own
+    session and process group: a live view can watch it with a TreeSampler).
+    """
     if not 1 <= repeat <= MAX_REPEAT:
         raise CostsError(f"repeat must be from 1 to {MAX_REPEAT}, got {repeat}")
     python = python or sys.executable
     timeout = default_timeout(repeat) if timeout is None else timeout
-    cmd = [python, str(WORKER_PATH), "--repeat", str(repeat), "--lifeline"]
+    cmd = [python, "-c", BOOTSTRAP, str(WORKER_PATH.parent), "--repeat", str(repeat), "--lifeline"]
     if idle_threads is not None:
         cmd += ["--idle-threads", str(idle_threads)]
+    if memory_rounds is not None:
+        cmd += ["--memory-rounds", str(memory_rounds)]
     measured_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         proc = subprocess.Popen(
@@ -255,6 +294,8 @@ def run_costs(
         )
     except OSError as exc:
         raise CostsError(f"could not start {python}: {exc.strerror or exc}") from None
+    if on_start is not None:
+        on_start(proc.pid)
     out, err = bytearray(), bytearray()
     readers = [_drain(proc.stdout, out), _drain(proc.stderr, err)]
     deadline = time.monotonic() + timeout
@@ -365,6 +406,8 @@ def markdown_table(result: CostsResult) -> str:
         )
     lines.append("")
     lines.append(memory_note(result))
+    if result.busy_note():
+        lines.append(result.busy_note())
     for method, message in result.errors.items():
         lines.append(f"Start method {method} failed here: {message}")
     return "\n".join(lines) + "\n"
@@ -390,6 +433,8 @@ def format_text(result: CostsResult) -> str:
     lines.append(memory_note(result))
     lines.append("'first' is the first run, left out of the statistics: it pays one-off "
                  "costs (thread machinery, starting the fork server).")
+    if result.busy_note():
+        lines.append(result.busy_note())
     for method, message in result.errors.items():
         lines.append(f"start method {method} failed: {message}")
     return "\n".join(lines) + "\n"

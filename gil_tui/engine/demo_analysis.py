@@ -251,7 +251,7 @@ SHADES = " ░▒▓█"
 def shade(values: Sequence[float]) -> str:
     """A bar of block characters for values in 0..1 (0 blank, 1 full)."""
     top = len(SHADES) - 1
-    return "".join(SHADES[min(top, max(0, round(v * top)))] if v > 0 else " " for v in values)
+    return "".join(SHADES[min(top, max(1, round(v * top)))] if v > 0 else " " for v in values)
 
 
 def switch_metrics(
@@ -356,4 +356,8 @@ def switch_summary(rows: Sequence[dict[str, Any]]) -> str:
             f"to {slowest['wall_s']:.2f} s ({_ms(slowest['interval_ms'])}); more switches cost "
             "some time, and a busy machine adds noise."
         )
+    starved = min(r["busy_cores"] for r in rows)
+    if starved < 0.85:
+        text += (f" At times the threads got only {starved:.2f} of a core between them: other "
+                 "programs were busy, so these timings are noisy.")
     return text

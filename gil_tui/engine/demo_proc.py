@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-__all__ = ["ProcOutcome", "run_capped", "describe_exit"]
+__all__ = ["ProcOutcome", "run_capped", "describe_exit", "end_group", "system_busy_seconds"]
 
 OUTPUT_LIMIT = 1 << 20
 LINGER_S = 0.5
@@ -66,6 +66,18 @@ def describe_exit(code: int | None) -> str:
         except ValueError:
             return f"was killed by signal {-code}"
     return f"exited with code {code}"
+
+
+def system_busy_seconds() -> float:
+    """CPU seconds all cores of the machine have spent busy since boot (every process)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    busy = 0.0
+    for name in times._fields:
+        if name not in ("idle", "iowait", "guest", "guest_nice"):  # guest is inside user
+            busy += getattr(times, name)
+    return busy
 
 
 def _start_error(program: str, exc: OSError) -> str:

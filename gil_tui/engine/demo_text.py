@@ -55,6 +55,9 @@ def gil_release_table(rows: list[dict[str, Any]], threads: int,
     return table
 
 
+#: cores other programs must keep busy before the summary calls the figures noisy
+BUSY_MACHINE = 0.4
+
 WHY = {
     "hash": {"parallel": "sha256 releases the GIL while it hashes 1 MiB buffers",
              "turns": "sha256 releases the GIL, so one free core or a busy machine is the limit",
@@ -78,18 +81,28 @@ def speed_summary(name: str, threads: int, speedup: float, busy: float,
     if busy >= 1.5:
         return f"{head}: they ran in parallel ({why['parallel']})."
     if busy <= 1.25:
-        return f"{head}: they took turns ({why['turns']})."
+        noise = ("; a speedup without more cores busy means the one-thread run was slowed "
+                 "by something else" if speedup >= 1.2 else "")
+        return f"{head}: they took turns ({why['turns']}{noise})."
     return f"{head}: they overlapped only part of the time ({why['partial']})."
 
 
 def gil_release_summary(rows: list[dict[str, Any]], threads: int, speedup: dict[str, float],
-                        busy: dict[str, float], cpu_count: int | None) -> str:
-    """Rows in the order hash sequential, hash threads, cpu sequential, cpu threads."""
+                        busy: dict[str, float], cpu_count: int | None,
+                        other_busy: float = 0.0) -> str:
+    """Rows in the order hash sequential, hash threads, cpu sequential, cpu threads.
+
+    ``other_busy``: cores other programs kept busy meanwhile (machine-wide CPU
+    time minus the runs' own, per wall second).
+    """
     parts = [speed_summary(w, threads, speedup[w], busy[w], WHY[w]) for w in ("hash", "cpu")]
     if cpu_count == 1:
         parts.insert(0, "This interpreter may use one core only, so nothing could run in parallel.")
     starved = min(r["busy_cores"] for r in rows if r["mode"] == "sequential")
-    if starved < 0.9:
+    if other_busy >= BUSY_MACHINE:
+        parts.append(f"Other programs kept about {other_busy:.1f} cores busy meanwhile, so these "
+                     "figures are noisy; run it again on a quieter machine.")
+    elif starved < 0.9:
         parts.append(f"The machine was busy: a sequential run got only {starved:.2f} of a core, "
                      "so these figures are noisy.")
     return " ".join(parts)

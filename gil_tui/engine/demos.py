@@ -43,7 +43,7 @@ from typing import Any, Callable
 
 from gil_tui.engine import demo_analysis as an
 from gil_tui.engine import demo_text as text
-from gil_tui.engine.demo_proc import ProcOutcome, describe_exit, run_capped
+from gil_tui.engine.demo_proc import ProcOutcome, describe_exit, run_capped, system_busy_seconds
 
 __all__ = [
     "DemoResult",
@@ -130,11 +130,16 @@ class DemoResult:
 
 @dataclass(frozen=True)
 class DemoInfo:
+    """A demo in the registry: what it is called, where it belongs, how to run it."""
+
     name: str
     title: str
+    #: slug of the lesson the demo belongs to
     lesson: str
     description: str
     run: Callable[..., DemoResult]
+    #: the demo's options and their defaults (every demo also takes ``stop``)
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 class _Failed(Exception):
@@ -184,7 +189,9 @@ class _Demo:
 
     def run_script(self, script: str, args: list[str], **kwargs: Any) -> ProcOutcome:
         self.check()
-        kwargs.setdefault("lifeline", True)
+        lifeline = kwargs.setdefault("lifeline", True)
+        if lifeline:  # the script ends itself when our end of its stdin closes
+            args = [*args, "--lifeline"]
         outcome = run_capped([self.python, str(SCRIPTS_DIR / script), *args],
                              deadline=self.deadline, stop=self.stop, **kwargs)
         if outcome.start_error:
@@ -453,24 +460,24 @@ def _gil_release(demo: _Demo, opts: dict[str, Any]) -> str:
              for w in ("hash", "cpu") for m in ("sequential", "threads")]
     demo.preflight()
     specs = [spec.replace(python=demo.python) for spec in specs]
+    busy0, began = system_busy_seconds(), time.monotonic()
     results = asyncio.run(_run_specs(demo, specs))
+    ours = sum(r.cpu_s for r in results)
+    others = (system_busy_seconds() - busy0 - ours) / max(1e-6, time.monotonic() - began)
     rows = [{"workload": r.spec.workload.value, "mode": r.spec.mode.value,
              "workers": r.spec.workers, "scale": r.spec.scale, "wall_s": r.wall_s,
              "cpu_s": r.cpu_s, "busy_cores": round(r.busy_cores, 3)} for r in results]
     info = results[0].interpreter
-    demo.interpreter = DemoInterpreter(path=demo.python, version=info.version,
-                                       gil_enabled=info.gil_enabled,
-                                       free_threaded=info.free_threaded,
-                                       implementation=info.implementation,
-                                       cpu_count=info.cpu_count)
     speedup = {w: rows[2 * n]["wall_s"] / rows[2 * n + 1]["wall_s"]
                for n, w in enumerate(("hash", "cpu"))}
     busy = {w: rows[2 * n + 1]["busy_cores"] for n, w in enumerate(("hash", "cpu"))}
     demo.data.update(threads=threads, runs=rows, cpu_count=info.cpu_count,
-                     speedup={w: round(v, 3) for w, v in speedup.items()}, busy_cores=busy)
+                     speedup={w: round(v, 3) for w, v in speedup.items()}, busy_cores=busy,
+                     other_busy_cores=round(max(0.0, others), 2))
     demo.sections.append(("hash threads vs cpu threads",
                           text.gil_release_table(rows, threads, speedup)))
-    return text.gil_release_summary(rows, threads, speedup, busy, info.cpu_count)
+    return text.gil_release_summary(rows, threads, speedup, busy, info.cpu_count,
+                                    other_busy=max(0.0, others))
 
 
 async def _run_specs(demo: _Demo, specs: list) -> list:
@@ -495,6 +502,13 @@ async def _run_specs(demo: _Demo, specs: list) -> list:
                         pass
                     demo.check()
             results.append(task.result())
+            demo.data.setdefault("finished", []).append(spec.label())
+            if demo.interpreter is None:  # what the worker's hello said about itself
+                info = results[0].interpreter
+                demo.interpreter = DemoInterpreter(
+                    path=demo.python, version=info.version, gil_enabled=info.gil_enabled,
+                    free_threaded=info.free_threaded, implementation=info.implementation,
+                    cpu_count=info.cpu_count)
         except RunError as exc:
             raise _Failed(exc.error.message) from None
         finally:
@@ -521,16 +535,19 @@ DEMOS: dict[str, DemoInfo] = {
     for info in (
         DemoInfo("main-guard", "Main guard: the same script without and with it", "main-guard",
                  "Runs a tiny script that starts a process at its top level under each start "
-                 "method, then the same script with the guard.", run_main_guard),
+                 "method, then the same script with the guard.", run_main_guard,
+                 MAIN_GUARD_DEFAULTS),
         DemoInfo("race", "Race: threads sharing one counter", "free-threading",
                  "Threads increment one counter without a lock (two forms) and with a Lock; "
-                 "counts the updates lost.", run_race),
+                 "counts the updates lost.", run_race, RACE_DEFAULTS),
         DemoInfo("switch-interval", "Switch interval: how CPU threads share the GIL", "the-gil",
                  "The same CPU-bound threads with a 0.5, 5 and 50 ms switch interval: wall "
-                 "time, switches and how evenly they progressed.", run_switch_interval),
+                 "time, switches and how evenly they progressed.", run_switch_interval,
+                 SWITCH_DEFAULTS),
         DemoInfo("gil-release", "GIL release: hash threads vs cpu threads", "the-gil",
                  "sha256 threads (which release the GIL) against pure-Python threads, each "
-                 "against one thread: speedup and cores busy.", run_gil_release),
+                 "against one thread: speedup and cores busy.", run_gil_release,
+                 GIL_RELEASE_DEFAULTS),
     )
 }
 

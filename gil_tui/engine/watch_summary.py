@@ -79,6 +79,8 @@ class Summary:
         return self.exit_code
 
     def describe_exit(self) -> str:
+        if self.attached and self.interrupted:
+            return "detached (gil-tui stopped watching; the process was left alone)"
         if not self.finished:
             return "still running" if not self.interrupted else "detached, still running"
         if self.exit_code is None:

@@ -5,7 +5,15 @@ interpreter being measured. It never imports anything from gil_tui.
 
 Usage::
 
-    PYTHON costs_worker.py [--repeat N] [--idle-threads K] [--lifeline]
+    PYTHON costs_worker.py [--repeat N] [--idle-threads K] [--memory-rounds R] [--lifeline]
+    PYTHON -c "import sys; sys.path.insert(0, DIR); import costs_worker; costs_worker.main()" ...
+
+gil-tui uses the second form: spawn and forkserver children re-run the main
+script (compiling it from source when bytecode is not cached), so run as a
+script this file would add its own import time to every process measured
+(``main_is_script`` in the output says which form ran). The children's targets
+live in the tiny ``costs_targets.py`` next to this file for the same reason:
+a child imports only that.
 
 It times *create + start + join* of one thread that does nothing, ``N`` times,
 then the same for one process under every start method this interpreter offers
@@ -31,8 +39,8 @@ It has its own ``if __name__ == "__main__":`` guard: spawn and forkserver
 children import this file again.
 """
 
-import argparse
-import json
+# Only light modules at the top: spawn and forkserver children import this file
+# again, and every import there would be counted in the cost of a process.
 import os
 import signal
 import sys
@@ -94,77 +102,12 @@ def _lifeline():
     os._exit(1)
 
 
-# ---------------------------------------------------------------- memory
+try:  # run by path, or by gil-tui with this folder on sys.path
+    import costs_targets as targets
+except ImportError:  # imported as gil_tui.worker.costs_worker (tests, tools)
+    from . import costs_targets as targets
 
-
-def _proc_status():
-    """``{"VmRSS": bytes, "VmSize": bytes}`` from /proc/self/status, or None."""
-    try:
-        with open("/proc/self/status") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    found = {}
-    for line in text.splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmSize"):
-            parts = rest.split()
-            if parts and parts[0].isdigit():
-                found[name] = int(parts[0]) * 1024
-    return found if "VmRSS" in found else None
-
-
-def _private_bytes():
-    """Private_Clean + Private_Dirty of this process (Linux 4.14+), or None."""
-    try:
-        with open("/proc/self/smaps_rollup") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    total = 0
-    seen = False
-    for line in text.splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("Private_Clean", "Private_Dirty"):
-            parts = rest.split()
-            if parts and parts[0].isdigit():
-                total += int(parts[0]) * 1024
-                seen = True
-    return total if seen else None
-
-
-def _maxrss_bytes():
-    try:
-        import resource
-    except ImportError:
-        return None
-    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return value if sys.platform == "darwin" else value * 1024  # bytes on macOS, KiB elsewhere
-
-
-def memory_now():
-    """(rss, vm, method): current RSS from /proc, else peak RSS from resource."""
-    status = _proc_status()
-    if status is not None:
-        return status["VmRSS"], status.get("VmSize"), "proc"
-    return _maxrss_bytes(), None, "ru_maxrss"
-
-
-# ---------------------------------------------------------------- targets
-
-
-def _noop():
-    pass
-
-
-def _report_memory(conn):
-    rss, _, method = memory_now()
-    conn.send({"rss": rss, "private": _private_bytes(), "method": method})
-    conn.close()
-
-
-def _idle(event):
-    event.wait()
+memory_now = targets.memory_now
 
 
 # ---------------------------------------------------------------- statistics
@@ -207,7 +150,7 @@ def time_threads(repeat):
     first = None
     for i in range(repeat + 1):
         t0 = time.perf_counter()
-        thread = threading.Thread(target=_noop)
+        thread = threading.Thread(target=targets.noop)
         thread.start()
         thread.join()
         elapsed = time.perf_counter() - t0
@@ -218,14 +161,14 @@ def time_threads(repeat):
     return stats(times, first)
 
 
-def thread_memory(count):
+def thread_memory(count, rounds=MEMORY_ROUNDS):
     """Median over a few rounds of (RSS delta / count, VM delta / count)."""
     rss_each, vm_each = [], []
     method = None
-    for _ in range(MEMORY_ROUNDS):
+    for _ in range(rounds):
         rss0, vm0, method = memory_now()
         event = threading.Event()
-        threads = [threading.Thread(target=_idle, args=(event,)) for _ in range(count)]
+        threads = [threading.Thread(target=targets.idle, args=(event,)) for _ in range(count)]
         for thread in threads:
             thread.start()
         time.sleep(0.02)
@@ -246,7 +189,7 @@ def time_processes(ctx, repeat):
     first = None
     for i in range(repeat + 1):
         t0 = time.perf_counter()
-        proc = ctx.Process(target=_noop)
+        proc = ctx.Process(target=targets.noop)
         proc.start()
         proc.join(CHILD_TIMEOUT)
         elapsed = time.perf_counter() - t0
@@ -263,12 +206,12 @@ def time_processes(ctx, repeat):
     return stats(times, first)
 
 
-def process_memory(ctx):
+def process_memory(ctx, rounds=MEMORY_ROUNDS):
     rss, private = [], []
     method = None
-    for _ in range(MEMORY_ROUNDS):
+    for _ in range(rounds):
         reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_report_memory, args=(writer,))
+        proc = ctx.Process(target=targets.report_memory, args=(writer,))
         proc.start()
         writer.close()
         try:
@@ -288,12 +231,12 @@ def process_memory(ctx):
             "memory_method": method}
 
 
-def measure_method(method, repeat):
+def measure_method(method, repeat, rounds=MEMORY_ROUNDS):
     import multiprocessing
 
     ctx = multiprocessing.get_context(method)
     result = time_processes(ctx, repeat)
-    result.update(process_memory(ctx))
+    result.update(process_memory(ctx, rounds))
     return result
 
 
@@ -320,7 +263,14 @@ def interpreter_fields():
     }
 
 
-def measure(repeat, idle_threads):
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def measure(repeat, idle_threads, rounds=MEMORY_ROUNDS):
     import multiprocessing
     import warnings
 
@@ -328,38 +278,49 @@ def measure(repeat, idle_threads):
     # what is being measured here, and nothing the reader of the figures can act on.
     warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
     t0 = time.perf_counter()
+    load_before = _load_average()
     methods = multiprocessing.get_all_start_methods()
     out = {
         "v": VERSION,
+        "memory_rounds": rounds,
         "kind": "costs",
         "python": interpreter_fields(),
         "repeat": repeat,
         "methods": methods,
         "default_method": multiprocessing.get_start_method(),
         "pid": os.getpid(),
+        # True: spawn/forkserver children re-ran this file as their main script
+        "main_is_script": getattr(sys.modules["__main__"], "__file__", None) is not None,
     }
     thread = time_threads(repeat)
-    thread.update(thread_memory(idle_threads))
+    thread.update(thread_memory(idle_threads, rounds))
     out["thread"] = thread
     processes = {}
     errors = {}
     for method in methods:
         try:
-            processes[method] = measure_method(method, repeat)
+            processes[method] = measure_method(method, repeat, rounds)
         except Exception as exc:  # one failing method must not hide the others
             errors[method] = "%s: %s" % (type(exc).__name__, exc)
     out["processes"] = processes
     out["errors"] = errors
     out["total_s"] = time.perf_counter() - t0
+    out["load_average"] = [load_before, _load_average()]  # 1-minute, before and after
     return out
 
 
 def main(argv=None):
+    import argparse
+    import json
+
     parser = argparse.ArgumentParser(description="gil-tui costs worker")
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
                         help="timed runs of each kind (default %d)" % DEFAULT_REPEAT)
     parser.add_argument("--idle-threads", type=int, default=DEFAULT_IDLE_THREADS,
                         help="threads kept alive to measure memory per thread")
+    parser.add_argument("--memory-rounds", type=int, default=MEMORY_ROUNDS,
+                        help="memory measurements of each kind (median; default %d)"
+                        % MEMORY_ROUNDS)
     parser.add_argument("--lifeline", action="store_true",
                         help="end the process group when stdin reaches end of file")
     args = parser.parse_args(argv)
@@ -369,6 +330,9 @@ def main(argv=None):
     if not 1 <= args.repeat <= MAX_REPEAT:
         sys.stderr.write("--repeat must be from 1 to %d\n" % MAX_REPEAT)
         return 2
+    if not 1 <= args.memory_rounds <= 100:
+        sys.stderr.write("--memory-rounds must be from 1 to 100\n")
+        return 2
     if not 1 <= args.idle_threads <= 1000:
         sys.stderr.write("--idle-threads must be from 1 to 1000\n")
         return 2
@@ -377,7 +341,7 @@ def main(argv=None):
     if args.lifeline:
         threading.Thread(target=_lifeline, name="lifeline", daemon=True).start()
     try:
-        result = measure(args.repeat, args.idle_threads)
+        result = measure(args.repeat, args.idle_threads, args.memory_rounds)
     except Stop:
         _end_group(130)
     sys.stdout.write(json.dumps(result) + "\n")

@@ -65,3 +65,8 @@ def test_text_quotes_the_command_and_says_attached():
     assert "'my script.py'" in text and "exit code 0" in text
     attached = make(attached=True, command=None, exit_code=None).format_text()
     assert "attached" in attached and "exit code unknown" in attached
+
+
+def test_detaching_is_not_an_ending():
+    text = make(attached=True, command=None, exit_code=None, interrupted=True).describe_exit()
+    assert text.startswith("detached")
