@@ -96,7 +96,7 @@ class GilTuiApp(App[int]):
         if self.query_one("#main-tabs", TabbedContent).active != tab:
             return  # the user moved on meanwhile: focusing would switch back
         if tab == "lessons":
-            self.query_one("#lesson-scroll").focus()
+            self.query_one("#lesson-heading").focus()
         else:
             pane = self.query_one(f"#{tab}", TabPane)
             focusable = [w for w in pane.query("*") if w.focusable]

@@ -19,9 +19,9 @@ async def test_starts_on_lessons_with_the_first_lesson() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.query_one("#main-tabs", TabbedContent).active == "lessons"
-        markdown = app.query_one("#lesson-body", Markdown)
+        markdown = app.query_one(LessonsPane).markdown
         assert markdown.source.startswith(f"# {LESSONS[0].title}")
-        assert app.focused is app.query_one("#lesson-scroll")
+        assert app.focused is app.query_one("#lesson-heading")
 
 
 async def test_number_keys_switch_tabs() -> None:
@@ -38,7 +38,6 @@ async def test_next_and_previous_walk_through_every_lesson() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(LessonsPane)
-        markdown = app.query_one("#lesson-body", Markdown)
         seen = [pane.lesson.slug]
         for _ in range(len(LESSONS) + 1):  # one press more than needed: stays on the last
             await pilot.press("n")
@@ -47,7 +46,8 @@ async def test_next_and_previous_walk_through_every_lesson() -> None:
         assert seen[-1] == LESSONS[-1].slug
         assert list(dict.fromkeys(seen)) == [lesson.slug for lesson in LESSONS]
         await pilot.pause(0.2)
-        assert markdown.source.startswith(f"# {LESSONS[-1].title}")
+        assert pane.markdown.source.startswith(f"# {LESSONS[-1].title}")
+        assert pane.markdown.display
         await pilot.press("p")
         await pilot.pause()
         assert pane.lesson.slug == LESSONS[-2].slug
@@ -67,7 +67,7 @@ async def test_contents_list_opens_a_lesson_with_the_keyboard() -> None:
         await pilot.press("down", "down", "enter")
         await pilot.pause()
         assert pane.lesson.slug == LESSONS[2].slug
-        assert app.focused is app.query_one("#lesson-scroll")
+        assert app.focused is app.query_one("#lesson-heading")
 
 
 async def test_wide_terminal_shows_the_list() -> None:
@@ -80,7 +80,7 @@ async def test_wide_terminal_shows_the_list() -> None:
 async def test_lesson_links_navigate() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
-        markdown = app.query_one("#lesson-body", Markdown)
+        markdown = app.query_one(LessonsPane).markdown
         markdown.post_message(Markdown.LinkClicked(markdown, "lesson:main-guard"))
         await pilot.pause()
         assert app.query_one(LessonsPane).lesson.slug == "main-guard"

@@ -27,7 +27,7 @@ class LessonsPane(Horizontal):
     LessonsPane #lesson-main { width: 1fr; height: 1fr; }
     LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
     LessonsPane #lesson-scroll { height: 1fr; padding: 0 1; }
-    LessonsPane #lesson-scroll:focus { background-tint: $foreground 3%; }
+    LessonsPane #lesson-heading:focus { color: $text; text-style: bold; }
     LessonsPane Markdown { margin: 0; padding: 0 1 1 0; }
     """
 
@@ -39,6 +39,13 @@ class LessonsPane(Horizontal):
                 tooltip="Show or hide the list of lessons"),
         Binding("r", "try_it", "Try it", id="lessons.try_it",
                 tooltip="Open this lesson's experiment in the Live tab"),
+        Binding("up", "scroll('up')", "Up", show=False, id="lessons.up"),
+        Binding("down", "scroll('down')", "Down", show=False, id="lessons.down"),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="lessons.page_up"),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False,
+                id="lessons.page_down"),
+        Binding("home", "scroll('home')", "Top", show=False, id="lessons.home"),
+        Binding("end", "scroll('end')", "End", show=False, id="lessons.end"),
     ]
 
     class TryIt(Message):
@@ -55,6 +62,7 @@ class LessonsPane(Horizontal):
         super().__init__(id=id)
         self.lessons: tuple[Lesson, ...] = load_lessons()
         self._list_choice: bool | None = None  # the reader's own choice, if they made one
+        self._documents: dict[str, Markdown] = {}  # slug -> its rendered lesson
 
     def compose(self) -> ComposeResult:
         yield OptionList(
@@ -63,13 +71,40 @@ class LessonsPane(Horizontal):
             id="lesson-list",
         )
         with Vertical(id="lesson-main"):
-            yield Static(id="lesson-heading")
-            with VerticalScroll(id="lesson-scroll", can_focus=True):
-                yield Markdown(open_links=False, id="lesson-body")
+            # The heading takes the focus for reading, not the scroll: focusing the
+            # scroll would make Textual restyle every block of the lesson.
+            heading = Static(id="lesson-heading")
+            heading.can_focus = True
+            yield heading
+            yield VerticalScroll(id="lesson-scroll", can_focus=False)
 
     def on_mount(self) -> None:
-        self.query_one("#lesson-list", OptionList).tooltip = "Enter or click opens a lesson"
+        # Kept, not queried: a query walks every block of every rendered lesson.
+        self._scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        self._list = self.query_one("#lesson-list", OptionList)
+        self._heading = self.query_one("#lesson-heading", Static)
+        self._list.tooltip = "Enter or click opens a lesson"
         self._show(self.index)
+
+    def _document(self, lesson: Lesson) -> Markdown:
+        """The lesson's Markdown widget, mounted (hidden) the first time it is needed.
+
+        Rendering a lesson costs Textual a few hundred milliseconds, so each one is
+        rendered once, when first visited, and kept; going back to it only shows it.
+        """
+        document = self._documents.get(lesson.slug)
+        if document is None:
+            document = Markdown(lesson.body, open_links=False, id=f"doc-{lesson.slug}",
+                                classes="lesson-doc")
+            document.display = False
+            self._documents[lesson.slug] = document
+            self._scroll.mount(document)
+        return document
+
+    @property
+    def markdown(self) -> Markdown:
+        """The Markdown widget of the lesson on show."""
+        return self._document(self.lesson)
 
     def on_resize(self) -> None:
         if self._list_choice is None:
@@ -102,19 +137,28 @@ class LessonsPane(Horizontal):
 
     def _show(self, index: int) -> None:
         if not self.lessons:
-            self.query_one("#lesson-heading", Static).update("No lessons found.")
+            self._heading.update("No lessons found.")
             return
         lesson = self.lessons[index]
         total = len(self.lessons)
         heading = f"Lesson {index + 1} of {total} · {lesson.title}"
         if lesson.try_it:
             heading += " · r: try it live"
-        self.query_one("#lesson-heading", Static).update(heading)
-        self.query_one("#lesson-body", Markdown).update(lesson.body)
-        self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
-        option_list = self.query_one("#lesson-list", OptionList)
+        self._heading.update(heading)
+        option_list = self._list
         if option_list.highlighted != index:
             option_list.highlighted = index
+        # The heading and the list show the move at once; the lesson follows a frame later.
+        self.call_after_refresh(self._swap_document, index)
+
+    def _swap_document(self, index: int) -> None:
+        if index != self.index or not self.is_attached or self.app._exit_renderables:
+            return  # the reader moved on already, or the app is closing
+        shown = self._document(self.lessons[index])
+        for document in self._documents.values():
+            if document.display != (document is shown):
+                document.display = document is shown
+        self._scroll.scroll_home(animate=False)
 
     def action_next_lesson(self) -> None:
         if self.index < len(self.lessons) - 1:
@@ -128,14 +172,21 @@ class LessonsPane(Horizontal):
         else:
             self.notify("This is the first lesson.", timeout=2)
 
+    def action_scroll(self, where: str) -> None:
+        """Scroll the lesson (the keys work wherever the focus is in this tab)."""
+        scroll = self._scroll
+        {"up": scroll.scroll_up, "down": scroll.scroll_down,
+         "page_up": scroll.scroll_page_up, "page_down": scroll.scroll_page_down,
+         "home": scroll.scroll_home, "end": scroll.scroll_end}[where](animate=False)
+
     def action_toggle_list(self) -> None:
         hidden = not self.has_class("-hide-list")
         self._list_choice = not hidden
         self.set_class(hidden, "-hide-list")
         if not hidden:
-            self.query_one("#lesson-list", OptionList).focus()
+            self._list.focus()
         else:
-            self.query_one("#lesson-scroll").focus()
+            self._heading.focus()
 
     @on(OptionList.OptionHighlighted, "#lesson-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -145,7 +196,7 @@ class LessonsPane(Horizontal):
     @on(OptionList.OptionSelected, "#lesson-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.index = event.option_index
-        self.query_one("#lesson-scroll").focus()
+        self._heading.focus()
 
     @on(Markdown.LinkClicked)
     def _link(self, event: Markdown.LinkClicked) -> None:
@@ -158,4 +209,4 @@ class LessonsPane(Horizontal):
             self.app.open_url(href)
             self.notify(f"Opening {href}", timeout=3)
         elif href.startswith("#"):
-            self.query_one("#lesson-body", Markdown).goto_anchor(href[1:])
+            self.markdown.goto_anchor(href[1:])

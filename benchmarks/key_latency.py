@@ -1,0 +1,74 @@
+"""Key press to first visible change, measured on a real terminal (tmux).
+
+Starts `gil-tui live` in a detached tmux session, then for each key sends it with
+`tmux send-keys` and polls `tmux capture-pane` until the screen differs: that is the
+time a person would wait, terminal drawing included (plus a few ms of polling).
+Goal (issue 4): under 100 ms.
+
+    python benchmarks/key_latency.py [--repeat 10] [--size 100x30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SESSION = "gil-tui-latency"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def press(key: str, timeout: float = 5.0) -> float:
+    before = screen()
+    start = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, key)
+    while screen() == before:
+        if time.perf_counter() - start > timeout:
+            return float("inf")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--size", default="100x30")
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is needed (apt-get install tmux)", file=sys.stderr)
+        return 1
+    width, height = args.size.split("x")
+    gil_tui = str(Path(sys.executable).with_name("gil-tui"))
+    tmux("kill-session", "-t", SESSION)
+    tmux("new-session", "-d", "-s", SESSION, "-x", width, "-y", height, f"{gil_tui} live")
+    try:
+        time.sleep(4)
+        results = {
+            "w (next workload)": [press("w") for _ in range(args.repeat)],
+            "+ (one more worker)": [press("+") for _ in range(args.repeat)],
+            "1/2 (switch tab)": [press("1" if n % 2 == 0 else "2") for n in range(args.repeat)],
+        }
+        press("1")
+        time.sleep(1)
+        results["n (next lesson)"] = [press("n") for _ in range(8)]
+    finally:
+        tmux("kill-session", "-t", SESSION)
+    for name, values in results.items():
+        ms = sorted(v * 1000 for v in values)
+        print(f"{name:<22} median {statistics.median(ms):6.1f} ms   max {ms[-1]:6.1f} ms"
+              f"   ({len(ms)} presses; goal < 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
