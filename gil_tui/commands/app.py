@@ -31,3 +31,13 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
     app = make_app(tab=tab, lesson=lesson)
     app.run()
     return int(app.return_code or 0)
+
+
+def open_watch(argv: list[str] | None = None, pid: int | None = None, hz: float = 4.0,
+               log: str | None = None) -> int:
+    """`gil-tui watch` with the TUI: the watch view alone; returns the exit code."""
+    from gil_tui.ui.watch import WatchApp
+
+    app = WatchApp(argv, pid=pid, hz=hz, log=log)
+    app.run()
+    return int(app.return_code or 0)

@@ -129,6 +129,27 @@ class GilTuiApp(App[int]):
         await self.query_one(LivePane).shutdown()
         self.exit(0)
 
+    def action_watch(self, command: str | None = None) -> None:
+        """Ask for a command line, then watch it (the same view as `gil-tui watch`)."""
+        import shlex
+
+        from gil_tui.ui.watch import AskCommand, WatchScreen
+
+        def start(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                argv = shlex.split(text)
+            except ValueError as exc:
+                self.notify(f"Cannot read that command: {exc}", severity="error")
+                return
+            self.push_screen(WatchScreen(argv))
+
+        if command:
+            start(command)
+        else:
+            self.push_screen(AskCommand(), start)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -145,6 +166,9 @@ class GilTuiApp(App[int]):
                 f"Go to the {TAB_TITLES[tab]} tab",
                 lambda tab=tab: self.action_show_tab(tab),
             )
+        yield SystemCommand("Watch a command…",
+                            "Run any program and see how many cores it really uses",
+                            self.action_watch)
         for n, lesson in enumerate(load_lessons(), 1):
             yield SystemCommand(
                 f"Lesson {n}: {lesson.title}",
