@@ -79,6 +79,8 @@ class GilTuiApp(App[int]):
                 self.notify(f"No lesson called {self.initial_lesson!r}.", severity="warning")
         self._check_size(self.size.width, self.size.height)
         live = self.query_one(LivePane)
+        # Demos run in the interpreter picked in the Live tab.
+        self.query_one("#lesson-demo").python = lambda: live.selection.python
         if self.live_selection is not None:
             live.selection = self.live_selection
         if self.live_run:

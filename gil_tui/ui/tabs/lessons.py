@@ -12,6 +12,7 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gil_tui.lessons import Lesson, load_lessons
+from gil_tui.ui.demo_panel import ChooseDemo, DemoPanel, choices_for
 
 #: Below this width the list of lessons is hidden unless the reader asks for it.
 NARROW = 100
@@ -39,6 +40,12 @@ class LessonsPane(Horizontal):
                 tooltip="Show or hide the list of lessons"),
         Binding("r", "try_it", "Try it", id="lessons.try_it",
                 tooltip="Open this lesson's experiment in the Live tab"),
+        Binding("d", "demo", "Demo", id="lessons.demo",
+                tooltip="Run this lesson's live demo (real code, in a safe sandbox)"),
+        Binding("x", "stop_demo", "Stop demo", id="lessons.stop_demo",
+                tooltip="Stop the running demo"),
+        Binding("c", "close_demo", "Close demo", show=False, id="lessons.close_demo",
+                tooltip="Hide the demo panel"),
         Binding("up", "scroll('up')", "Up", show=False, id="lessons.up"),
         Binding("down", "scroll('down')", "Down", show=False, id="lessons.down"),
         Binding("pageup", "scroll('page_up')", "Page up", show=False, id="lessons.page_up"),
@@ -77,12 +84,14 @@ class LessonsPane(Horizontal):
             heading.can_focus = True
             yield heading
             yield VerticalScroll(id="lesson-scroll", can_focus=False)
+            yield DemoPanel(id="lesson-demo")
 
     def on_mount(self) -> None:
         # Kept, not queried: a query walks every block of every rendered lesson.
         self._scroll = self.query_one("#lesson-scroll", VerticalScroll)
         self._list = self.query_one("#lesson-list", OptionList)
         self._heading = self.query_one("#lesson-heading", Static)
+        self._demo = self.query_one("#lesson-demo", DemoPanel)
         self._list.tooltip = "Enter or click opens a lesson"
         self._show(self.index)
 
@@ -129,7 +138,36 @@ class LessonsPane(Horizontal):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "try_it":
             return True if self.lessons and self.lesson.try_it else None
+        if action == "demo":
+            return True if self.lessons and choices_for(self.lesson.slug) else None
+        if action == "stop_demo":
+            return True if self._demo.running else None
+        if action == "close_demo":
+            return True if self._demo.has_class("-shown") else None
         return True
+
+    def action_demo(self) -> None:
+        choices = choices_for(self.lesson.slug)
+        if not choices:
+            return
+        if len(choices) == 1:
+            self._demo.start(choices[0])
+        else:
+            by_name = {c.name: c for c in choices}
+            self.app.push_screen(ChooseDemo(choices),
+                                 lambda name: name and self._demo.start(by_name[name]))
+        self.refresh_bindings()
+
+    def action_stop_demo(self) -> None:
+        self._demo.stop()
+
+    def action_close_demo(self) -> None:
+        self._demo.close()
+        self.refresh_bindings()
+
+    @on(DemoPanel.Finished)
+    def _demo_done(self) -> None:
+        self.refresh_bindings()
 
     def action_try_it(self) -> None:
         if self.lesson.try_it:
@@ -144,6 +182,8 @@ class LessonsPane(Horizontal):
         heading = f"Lesson {index + 1} of {total} · {lesson.title}"
         if lesson.try_it:
             heading += " · r: try it live"
+        if choices_for(lesson.slug):
+            heading += " · d: demo"
         self._heading.update(heading)
         option_list = self._list
         if option_list.highlighted != index:
