@@ -70,4 +70,4 @@ async def test_demo_key_is_off_where_there_is_no_demo() -> None:
         await pilot.press("d")
         await pilot.pause()
         assert not app.query_one(DemoPanel).has_class("-shown")
-        assert app.query_one(LessonsPane).check_action("demo", ()) is None
+        assert app.query_one(LessonsPane).check_action("demo", ()) is False

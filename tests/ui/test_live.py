@@ -9,6 +9,7 @@ import time
 import psutil
 import pytest
 
+from gil_tui.engine.results import InterpreterInfo, RunResult
 from gil_tui.engine.spec import Mode, Workload
 from gil_tui.ui.app import make_app
 from gil_tui.ui.selection import Selection
@@ -130,16 +131,15 @@ async def test_cancel_ends_every_process() -> None:
     app = make_app(tab="live", services=Services(sample_hz=10.0, discover=lambda: []))
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.query_one(LivePane)
-        # a long run with its baseline already measured, so `r` starts it at once
-        pane.selection = Selection(workload=Workload.CPU, mode=Mode.SEQUENTIAL, scale=0.02)
+        long_run = Selection(workload=Workload.CPU, mode=Mode.PROCESSES, workers=2, scale=5.0)
+        # a baseline of the same work is on record, so `r` starts the long run at once
+        base_spec = long_run.to_spec().replace(mode=Mode.SEQUENTIAL, workers=1)
+        pane.session.add_result(RunResult(spec=base_spec, wall_s=15.0, startup_s=0.0,
+                                          cpu_s=15.0, workers=(),
+                                          interpreter=InterpreterInfo("py", "3.11.7")))
+        pane.selection = long_run
         await pilot.press("r")
-        await wait_for(pilot, lambda: not pane.running, 60)
-        pane.selection = Selection(workload=Workload.SLEEP, mode=Mode.PROCESSES, workers=2,
-                                   tasks=4)
-        pane.selection = pane.selection  # io-bound: no baseline needed? it is: run it
-        await pilot.press("r")
-        await wait_for(pilot, lambda: pane.runner is not None and pane.runner.pid, 30)
-        await wait_for(pilot, lambda: len(descendants() - before) >= 2, 30)
+        await wait_for(pilot, lambda: len(descendants() - before) >= 3, 30)
         started = time.monotonic()
         await pilot.press("x")
         await wait_for(pilot, lambda: not pane.running, 10)

@@ -136,14 +136,15 @@ class LessonsPane(Horizontal):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the key from the footer where it cannot act (room is short at 80x24).
         if action == "try_it":
-            return True if self.lessons and self.lesson.try_it else None
+            return bool(self.lessons and self.lesson.try_it)
         if action == "demo":
-            return True if self.lessons and choices_for(self.lesson.slug) else None
+            return bool(self.lessons and choices_for(self.lesson.slug))
         if action == "stop_demo":
-            return True if self._demo.running else None
+            return bool(self._demo.running)
         if action == "close_demo":
-            return True if self._demo.has_class("-shown") else None
+            return self._demo.has_class("-shown")
         return True
 
     def action_demo(self) -> None:
