@@ -70,6 +70,7 @@ class LessonsPane(Horizontal):
         self.lessons: tuple[Lesson, ...] = load_lessons()
         self._list_choice: bool | None = None  # the reader's own choice, if they made one
         self._documents: dict[str, Markdown] = {}  # slug -> its rendered lesson
+        self._pending_document = False
 
     def compose(self) -> ComposeResult:
         yield OptionList(
@@ -192,9 +193,18 @@ class LessonsPane(Horizontal):
         # The heading and the list show the move at once; the lesson follows a frame later.
         self.call_after_refresh(self._swap_document, index)
 
+    def on_show(self) -> None:
+        if self._pending_document:
+            self._swap_document(self.index)
+
     def _swap_document(self, index: int) -> None:
         if index != self.index or not self.is_attached or self.app._exit_renderables:
             return  # the reader moved on already, or the app is closing
+        parent = self.parent
+        if parent is not None and not parent.display:
+            self._pending_document = True  # another tab is on show: render when we are
+            return
+        self._pending_document = False
         shown = self._document(self.lessons[index])
         for document in self._documents.values():
             if document.display != (document is shown):
