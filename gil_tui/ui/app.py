@@ -14,10 +14,10 @@ from gil_tui.lessons import load_lessons
 from gil_tui.ui.help import HelpScreen
 from gil_tui.ui.selection import Selection
 from gil_tui.ui.services import Services
+from gil_tui.ui.tabs.compare import ComparePane
 from gil_tui.ui.tabs.interpreters import InterpretersPane
 from gil_tui.ui.tabs.lessons import LessonsPane
 from gil_tui.ui.tabs.live import LivePane
-from gil_tui.ui.tabs.upcoming import UpcomingPane
 
 #: Tab ids, in the order of the tab bar and of the keys 1-4.
 TABS = ("lessons", "live", "compare", "interpreters")
@@ -64,7 +64,7 @@ class GilTuiApp(App[int]):
             with TabPane("Live", id="live"):
                 yield LivePane(self.services, id="live-pane")
             with TabPane("Compare", id="compare"):
-                yield UpcomingPane("compare")
+                yield ComparePane(self.services, id="compare-pane")
             with TabPane("Interpreters", id="interpreters"):
                 yield InterpretersPane(id="interpreters-pane", discover=self.services.discover)
         yield Static(
@@ -117,6 +117,11 @@ class GilTuiApp(App[int]):
     @on(InterpretersPane.Discovered)
     def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
         self.query_one(LivePane).set_interpreters(event.interpreters)
+        self.query_one(ComparePane).set_interpreters(event.interpreters)
+
+    @on(LivePane.Sampled)  # bubbles up from the Live tab's sampler (it runs all the time)
+    def _cores_sampled(self, message: LivePane.Sampled) -> None:
+        self.query_one(ComparePane).show_cores(message.cores.percents)
 
     @on(LessonsPane.TryIt)
     def _try_it(self, event: LessonsPane.TryIt) -> None:
@@ -128,6 +133,7 @@ class GilTuiApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit, cancelling any run first so that no worker outlives the app."""
+        await self.query_one(ComparePane).shutdown()
         await self.query_one(LivePane).shutdown()
         self.exit(0)
 

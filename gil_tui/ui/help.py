@@ -41,6 +41,15 @@ without the GIL, and lets you watch it happen on your own cores.
 - `i`: next interpreter found on this machine
 - `f`: sampling rate of the cores (1, 2, 4 or 10 Hz)
 
+## Compare tab
+
+- `r`: run the matrix (in the scaling view: the sweep); `x`: cancel, every worker process ends
+- `w`: workload (cpu, io, hash) · `i`: the interpreters in the matrix (space toggles, escape closes)
+- `+` / `-`: workers (back to auto at the default) · `s`: scale · `n`: runs per cell (1, 3, 5)
+- `v`: matrix view or scaling view · `m`: the mode to sweep (scaling view)
+- `h`: past tables from the history, imported ones labelled with their machine · `[` / `]`: newer / older
+- `c`: copy the table as Markdown (`gil-tui compare ... --markdown` prints it too)
+
 ## Interpreters tab
 
 - `a`: add an interpreter by its path (`escape` closes the box)
@@ -52,9 +61,10 @@ Links in a lesson open other lessons, or the official docs in your browser.
 ## From the command line
 
 `gil-tui lessons` lists the lessons and `gil-tui lessons SLUG` prints
-one. `gil-tui bench` runs one experiment headless, `gil-tui live` opens
-this tab with a run selected, `gil-tui interpreters` lists the Pythons
-found. `gil-tui --help` lists every command.
+one. `gil-tui bench` runs one experiment headless, `gil-tui compare`
+the matrix, `gil-tui watch -- CMD` measures your own program, and
+`gil-tui live` opens the Live tab with a run selected. `gil-tui --help`
+lists every command. The palette (`ctrl+p`) has "Watch a command…".
 
 Press `escape`, `q` or `?` to close this help.
 """

@@ -1,0 +1,213 @@
+"""The Compare tab's parts: the interpreter picker, the matrix view, the scaling view.
+
+Each only shows what it is given; :class:`gil_tui.ui.tabs.compare.ComparePane`
+decides what runs and when.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, SelectionList, Static
+from textual.widgets.selection_list import Selection as Choice
+
+from gil_tui.engine.interpreters import Interpreter
+from gil_tui.engine.matrix import MatrixResult
+from gil_tui.engine.sweep import SweepResult
+from gil_tui.ui.compare_rows import (MATRIX_COLUMNS, POINT_COLUMNS, caption, matrix_rows,
+                                     point_rows, sweep_caption)
+from gil_tui.ui.tabs.interpreters import shorten_path
+from gil_tui.ui.widgets.compare_cores import CompactCores
+from gil_tui.ui.widgets.speedup_chart import ScalingPlot, SpeedupChart
+
+
+def picker_prompt(interp: Interpreter) -> Text:
+    """``3.14.0t (free-threaded, GIL off)  pyenv  …/bin/python3.14t``, free-threaded in green."""
+    text = Text(interp.label(), style="bold green" if interp.free_threaded else "bold")
+    text.append(f"  {interp.source}  {shorten_path(interp.path, 40)}", style="dim")
+    return text
+
+
+def column_widths(columns: Sequence[tuple[str, str]], rows: list[list[str | Text]]) -> list[int]:
+    """Each column's width: its widest cell or header."""
+    return [max([cell_len(header), *(cell_len(str(row[n])) for row in rows)])
+            for n, (_, header) in enumerate(columns)]
+
+
+def fill_table(table: DataTable, columns: Sequence[tuple[str, str]],
+               rows: list[list[str | Text]], widths: list[int]) -> None:
+    """Replace the table's columns and rows. The widths are given, not measured later
+    by the table when idle, so what is drawn never depends on when that happens."""
+    table.clear(columns=True)
+    for (key, header), width in zip(columns, widths):
+        table.add_column(header, key=key, width=width)
+    for n, row in enumerate(rows):
+        table.add_row(*row, key=str(n))
+
+
+class InterpreterPicker(Vertical):
+    """A SelectionList of interpreters; at least one always stays selected."""
+
+    DEFAULT_CSS = """
+    InterpreterPicker { height: auto; border: round $accent; border-title-color: $text-accent;
+                        padding: 0 1; }
+    InterpreterPicker SelectionList { height: auto; max-height: 8; padding: 0; }
+    InterpreterPicker SelectionList, InterpreterPicker SelectionList:focus { border: none; }
+    InterpreterPicker .picker-note { color: $text-muted; height: 1; }
+    """
+
+    class Changed(Message):
+        """The user changed the selection: ``paths`` in the list's order."""
+
+        def __init__(self, paths: tuple[str, ...]) -> None:
+            super().__init__()
+            self.paths = paths
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Interpreters in the matrix"
+        self.paths: tuple[str, ...] = ()
+        self._order: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield SelectionList[str](disabled=True)
+        yield Static("space toggles · i or escape closes · at least one stays in",
+                     classes="picker-note")
+
+    @property
+    def options(self) -> SelectionList[str]:
+        return self.query_one(SelectionList)
+
+    def fill(self, interpreters: Sequence[Interpreter], selected: Sequence[str]) -> None:
+        """Show ``interpreters`` with ``selected`` (paths) ticked."""
+        self._order = [i.path for i in interpreters]
+        self.paths = tuple(p for p in self._order if p in set(selected))
+        options = self.options
+        options.clear_options()
+        options.add_options([Choice(picker_prompt(i), i.path, i.path in self.paths)
+                             for i in interpreters])
+
+    def open(self, show: bool) -> None:
+        self.display = show
+        self.options.disabled = not show
+        if show:
+            if self.options.highlighted is None and self.options.option_count:
+                self.options.highlighted = 0
+            self.options.focus()
+
+    @on(SelectionList.SelectedChanged)
+    def _changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        selected = set(self.options.selected)
+        if not selected and self._order:
+            keep = self.paths[0] if self.paths else self._order[0]
+            self.options.select(keep)
+            self.notify("At least one interpreter stays in the matrix.", timeout=3)
+            return
+        paths = tuple(p for p in self._order if p in selected)
+        if paths != self.paths:  # fill() sets self.paths first: only the user gets here
+            self.paths = paths
+            self.post_message(self.Changed(paths))
+
+
+class MatrixView(VerticalScroll):
+    """Compact core bars, the caption, the table, the speedup chart and the verdict."""
+
+    DEFAULT_CSS = """
+    MatrixView { height: 1fr; scrollbar-size-vertical: 1; }
+    MatrixView .view-caption { height: auto; padding: 0 1; color: $text-muted; }
+    MatrixView DataTable { height: auto; border: none; margin-bottom: 1; overflow-x: hidden; }
+    MatrixView #cmp-verdict { height: auto; padding: 0 1; margin-top: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[list] = []
+        self._widths: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield CompactCores(id="cmp-cores")
+        yield Static(id="cmp-caption", classes="view-caption")
+        yield DataTable(id="cmp-table", show_cursor=False)
+        yield SpeedupChart(id="cmp-chart")
+        yield Static(id="cmp-verdict")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).can_focus = False
+        self.show(None)
+
+    def show(self, result: MatrixResult | None, *, from_history: bool = False,
+             position: tuple[int, int] = (1, 1), running: bool = False,
+             rebuild: bool = True) -> None:
+        """Draw ``result`` (rows updated in place unless ``rebuild`` or the shape changed)."""
+        table = self.query_one(DataTable)
+        rows = matrix_rows(result) if result is not None else []
+        widths = column_widths(MATRIX_COLUMNS, rows)
+        if rebuild or table.row_count != len(rows) or widths != self._widths:
+            fill_table(table, MATRIX_COLUMNS, rows, widths)
+        else:  # only the cells that changed
+            for n, (row, old) in enumerate(zip(rows, self._rows)):
+                for (key, _), value, was in zip(MATRIX_COLUMNS, row, old):
+                    if value != was:
+                        table.update_cell(str(n), key, value)
+        self._rows, self._widths = rows, widths
+        table.display = bool(rows)
+        self.query_one(SpeedupChart).show(result)
+        cap = self.query_one("#cmp-caption", Static)
+        verdict = self.query_one("#cmp-verdict", Static)
+        if result is None:
+            cap.update("")
+            verdict.update("")
+        elif running:
+            cap.update(caption(result, from_history=from_history, position=position))
+            verdict.update(Text("The verdict comes when the matrix is done.", style="dim"))
+        else:
+            cap.update(caption(result, from_history=from_history, position=position))
+            verdict.update(Text(result.verdict()))
+
+
+class ScalingView(VerticalScroll):
+    """The sweep's caption, plot, fit in words and its points."""
+
+    DEFAULT_CSS = """
+    ScalingView { height: 1fr; scrollbar-size-vertical: 1; }
+    ScalingView .view-caption { height: auto; padding: 0 1; color: $text-muted; }
+    ScalingView #cmp-fit { height: auto; padding: 0 1; margin-bottom: 1; }
+    ScalingView DataTable { height: auto; border: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="cmp-sweep-caption", classes="view-caption")
+        yield ScalingPlot(id="cmp-plot")
+        yield Static(id="cmp-fit")
+        yield DataTable(id="cmp-points", show_cursor=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).can_focus = False
+        self.show(None)
+
+    def show(self, result: SweepResult | None) -> None:
+        plot = self.query_one(ScalingPlot)
+        plot.show(result)
+        plot.display = result is not None
+        table = self.query_one(DataTable)
+        rows = point_rows(result) if result is not None else []
+        fill_table(table, POINT_COLUMNS, rows, column_widths(POINT_COLUMNS, rows))
+        table.display = bool(rows)
+        self.query_one("#cmp-sweep-caption", Static).update(
+            sweep_caption(result) if result is not None else
+            "No sweep yet: one mode on the first interpreter, from 1 worker to twice the "
+            "cores, against the ideal line and Amdahl's law.")
+        fit = Text()
+        if result is not None:
+            fit.append(result.fit_text)
+            for key, error in result.errors.items():
+                what = "the sequential baseline" if key == "sequential" else f"{key} workers"
+                fit.append(f"\n{what} failed: {error}", style="red")
+        self.query_one("#cmp-fit", Static).update(fit)

@@ -1,0 +1,545 @@
+"""The Compare tab in a small app of its own: keys, fake matrices and sweeps, a real tiny
+matrix (and its cancel) with no process left behind, the history reload, copy, snapshots.
+
+The fakes return real RunResults with fixed wall times, so every figure (and every
+snapshot) is the same on each run; the elapsed-time clock is frozen too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from itertools import count
+
+import psutil
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, SelectionList, TabbedContent, TabPane
+
+from gil_tui.engine import amdahl
+from gil_tui.engine.events import Error, Hello
+from gil_tui.engine.history import HistoryEntry, HistoryStore
+from gil_tui.engine.interpreters import Interpreter, probe
+from gil_tui.engine.matrix import Cell, MatrixPlan, MatrixResult, Target
+from gil_tui.engine.results import InterpreterInfo, RunError, RunResult
+from gil_tui.engine.spec import Mode, RunSpec, Workload
+from gil_tui.engine.sweep import SweepPlan, SweepResult
+from gil_tui.ui.compare_canvas import BrailleCanvas
+from gil_tui.ui.compare_choice import CompareChoice, compare_command
+from gil_tui.ui.compare_rows import failure_text, seconds, span
+from gil_tui.ui.services import Services
+from gil_tui.ui.tabs.compare import ComparePane
+from gil_tui.ui.widgets.compare_cores import CompactCores
+from gil_tui.ui.widgets.compare_views import InterpreterPicker
+from gil_tui.ui.widgets.speedup_chart import chart_text, plot_text
+
+HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
+THERE = {"hostname": "laptop16", "cpu_count_logical": 16, "cpu_count_usable": 16,
+         "platform": "Linux-y"}
+
+
+def interp(path: str, version: str, *, ft: bool = False, source: str = "pyenv") -> Interpreter:
+    info = tuple(int(p) for p in version.split("."))
+    return Interpreter(path, path, source, version, info, "cpython", ft, not ft, 2, False, True,
+                       None)
+
+
+PY313 = interp("/py/3.13", "3.13.1", source="current")
+PY314T = interp("/py/3.14t", "3.14.0", ft=True)
+BROKEN = interp("/py/broken", "3.12.0")
+
+#: (python, mode) -> wall times of successive runs: 3.13 threads do not scale, 3.14t's do
+WALLS = {
+    ("/py/3.13", "sequential"): [2.0, 2.1, 1.98], ("/py/3.13", "threads"): [2.06, 2.1, 2.04],
+    ("/py/3.13", "processes"): [1.04, 1.1, 1.06],
+    ("/py/3.14t", "sequential"): [2.3, 2.32, 2.28], ("/py/3.14t", "threads"): [1.2, 1.22, 1.18],
+    ("/py/3.14t", "processes"): [1.18, 1.2, 1.19],
+}
+
+
+def info_for(path: str, cores: int = 2) -> InterpreterInfo:
+    ft = path.endswith("t")
+    return InterpreterInfo(path, "3.14.0" if ft else "3.13.1", gil_enabled=not ft,
+                           free_threaded=ft, cpu_count=cores)
+
+
+class FakeRuns:
+    """The matrix's run_fn: fixed wall times; /py/broken cannot start."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.calls: list[RunSpec] = []
+        self.counters: dict[tuple[str, str], count] = {}
+
+    async def __call__(self, spec, *, latency_url=None, on_event=None) -> RunResult:
+        self.calls.append(spec)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if spec.python == "/py/broken":
+            raise RunError(Error("/py/broken failed to start: no such file", kind="start"))
+        if on_event is not None:
+            await on_event(Hello(0.0, "3.13.1", "cpython", spec.python, True, False, 2, 4242,
+                                 None, "fork", False, None))
+        key = (spec.python, spec.mode.value)
+        wall = WALLS[key][next(self.counters.setdefault(key, count())) % 3]
+        busy = 1.0 if spec.mode is Mode.SEQUENTIAL else 1.9
+        return RunResult(spec, info_for(spec.python), wall_s=wall, startup_s=0.01,
+                         cpu_s=wall * busy, workers=(), tasks=spec.effective_tasks,
+                         started_at=1000.0)
+
+
+class AmdahlRuns:
+    """The sweep's run_fn: 10% serial work on 2 cores, sequential 2 s."""
+
+    async def __call__(self, spec, *, latency_url=None, on_event=None) -> RunResult:
+        n = 1 if spec.mode is Mode.SEQUENTIAL else min(spec.workers, 2)
+        wall = 2.0 / amdahl.amdahl_speedup(0.1, n)
+        return RunResult(spec, info_for(spec.python), wall_s=wall, startup_s=0.0,
+                         cpu_s=wall * n, workers=(), tasks=spec.effective_tasks)
+
+
+def services(tmp_path, run_fn=None, **extra) -> Services:
+    store = tmp_path / "history.jsonl"
+    return Services(history=lambda: HistoryStore(store, machine=HERE), discover=lambda: [],
+                    extra={"compare_run_fn": run_fn, "compare_cores": 2,
+                           "compare_clock": lambda: 0.0, **extra})
+
+
+class PaneApp(App[None]):
+    """Just the Compare pane, laid out as in gil-tui (header, tab bar, footer)."""
+
+    TITLE = "gil-tui"
+    CSS = """
+    #main-tabs, #main-tabs > ContentSwitcher, #main-tabs TabPane { height: 1fr; padding: 0; }
+    """
+    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
+
+    def __init__(self, svc: Services, found: list[Interpreter] | None = None,
+                 cores=(97.0, 12.0)) -> None:
+        super().__init__()
+        self.svc, self.found, self.cores = svc, found, cores
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="main-tabs"):
+            with TabPane("Compare", id="compare"):
+                yield ComparePane(self.svc, id="compare-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        pane = self.query_one(ComparePane)
+        if self.found is not None:
+            pane.set_interpreters(self.found)
+        if self.cores:
+            pane.show_cores(self.cores)
+        self.query_one("#cmp-matrix").focus()
+
+    async def action_quit(self) -> None:
+        """As gil-tui quits: the pane's matrix ends (and its processes) first."""
+        await self.query_one(ComparePane).shutdown()
+        self.exit()
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.02)
+
+
+def text_of(app: App, selector: str) -> str:
+    widget = app.query_one(selector)
+    return str(widget.render())
+
+
+def rows(app: App, selector: str = "#cmp-table") -> list[list[str]]:
+    table = app.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+
+
+def descendants() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+async def run_matrix(pilot, pane: ComparePane, timeout: float = 20.0) -> None:
+    """Press r and wait until that matrix (or sweep) has ended."""
+    before = pane._job
+    await pilot.press("r")
+    await wait_for(pilot, lambda: pane._job is not before and pane._job.is_finished
+                   and not pane.running, timeout)
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------- keys
+
+
+async def test_keys_change_the_choice(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        assert pane.choice.paths == ("/py/3.13", "/py/broken", "/py/3.14t"), "current first"
+        assert pane.check_action("cancel", ()) is None, "nothing to cancel while idle"
+        await pilot.press("w")
+        assert pane.choice.workload is Workload.IO
+        await pilot.press("w", "w")
+        assert pane.choice.workload is Workload.CPU
+        await pilot.press("plus")
+        assert pane.choice.workers == 3
+        await pilot.press("minus")
+        assert pane.choice.workers is None, "back to auto"
+        await pilot.press("minus")
+        assert pane.choice.workers == 1
+        await pilot.press("s", "n", "n")
+        assert pane.choice.scale == 2.0 and pane.choice.repeat == 1
+        controls = text_of(app, "#cmp-controls")
+        for word in ("cpu", "3.13, 3.12, 3.14t", "2", "view matrix"):
+            assert word in controls
+        await pilot.press("m")
+        assert pane.choice.sweep_mode is Mode.THREADS, "m is for the scaling view"
+        await pilot.press("v", "m", "plus")
+        assert pane.view == "scaling" and app.query_one("#cmp-scaling").display
+        assert pane.choice.sweep_mode is Mode.PROCESSES and pane.choice.sweep_max == 5
+        controls = text_of(app, "#cmp-controls")
+        assert "processes" in controls and "1-5" in controls and "python 3.13" in controls
+
+
+async def test_picker_keeps_at_least_one_interpreter(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("i")
+        picker = app.query_one(InterpreterPicker)
+        options = app.query_one(SelectionList)
+        assert picker.display and app.focused is options
+        prompts = [str(options.get_option_at_index(n).prompt) for n in range(2)]
+        assert "current" in prompts[0] and "free-threaded" in prompts[1]
+        assert options.highlighted == 0
+        await pilot.press("space")
+        await wait_for(pilot, lambda: pane.choice.paths == ("/py/3.14t",))
+        await pilot.press("down", "space")  # the last one: it comes back
+        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: options.selected == ["/py/3.14t"])
+        assert pane.choice.paths == ("/py/3.14t",)
+        assert any("At least one" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        assert not picker.display and app.focused is app.query_one("#cmp-matrix")
+        # a rescan keeps what the user picked
+        pane.set_interpreters([PY313, PY314T, BROKEN])
+        assert pane.choice.paths == ("/py/3.14t",)
+
+
+async def test_waits_for_interpreters(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        assert "looking" in text_of(app, "#cmp-progress").lower()
+        await pilot.press("r")
+        assert not pane.running
+        pane.set_interpreters([PY313])
+        await pilot.pause()
+        assert "r runs 1 python x 3 modes x 3 = 9 runs" in text_of(app, "#cmp-progress")
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+async def test_fake_matrix_fills_table_chart_and_verdict(tmp_path) -> None:
+    fake = FakeRuns()
+    posted: list = []
+    app = PaneApp(services(tmp_path, fake), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        pane = app.query_one(ComparePane)
+        await run_matrix(pilot, pane)
+        table = rows(app)
+        assert len(table) == 9
+        assert table[0][:7] == ["3.13 GIL", "sequential", "1", "2.00 s", "1.98-2.10", "1.00x",
+                                "1.00"]
+        assert table[1][5] == "0.97x" and table[2][5] == "1.89x"
+        assert table[6][0] == "3.14t GIL off" and table[7][5] == "1.92x"
+        assert table[7][7] == "ok"
+        for row in table[3:6]:  # the broken interpreter: its reason, the others went on
+            assert "failed to start: no such file" in row[7]
+        chart = text_of(app, "#cmp-chart")
+        assert "3.14t · free-threaded, GIL off" in chart and "ideal = 2 cores" in chart
+        assert "1.92x" in chart and "failed" in chart
+        verdict = text_of(app, "#cmp-verdict")
+        assert "On 3.14t threads scaled 1.92x; on 3.13 they did not (0.97x)." in verdict
+        assert "3.12 failed (every mode)" in verdict
+        assert "done: 18 runs in 0 s · 3 cells failed" in text_of(app, "#cmp-progress")
+        assert "on here (2 cores)" in text_of(app, "#cmp-caption")
+        finished = [m for m in posted if isinstance(m, ComparePane.MatrixFinished)]
+        assert finished and not finished[0].result.cancelled
+        entries, _ = HistoryStore(tmp_path / "history.jsonl", machine=HERE).load()
+        assert len(entries) == 18 and {e.source for e in entries} == {"compare"}
+        assert pane.check_action("cancel", ()) is None
+        await pilot.press("w")  # answering keys after the run
+        assert pane.choice.workload is Workload.IO
+
+
+async def test_cancel_stops_the_matrix(tmp_path) -> None:
+    fake = FakeRuns(delay=0.3)
+    app = PaneApp(services(tmp_path, fake), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(fake.calls) >= 2)
+        assert pane.check_action("cancel", ()) is True
+        assert "run 2 of 18" in text_of(app, "#cmp-progress")
+        started = time.monotonic()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not pane.running, 5)
+        assert time.monotonic() - started < 1.0
+        result = pane.tables[0][0]
+        assert result.cancelled and len(fake.calls) == 2
+        assert "cancelled after 1 of 18 runs" in text_of(app, "#cmp-progress")
+        assert [r[7] for r in rows(app)][1:] == ["cancelled"] * 5
+        assert "cancelled" in text_of(app, "#cmp-verdict")
+
+
+async def test_copy_puts_markdown_on_the_clipboard(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        assert pane.check_action("copy", ()) is None
+        await run_matrix(pilot, pane)
+        await pilot.press("c")
+        assert app.clipboard.startswith("**cpu: 2 workers")
+        assert "| 3.14t | off (free-threaded) | threads | 2 |" in app.clipboard
+        message = list(app._notifications)[-1].message
+        assert ("gil-tui compare cpu --python /py/3.13 --python /py/3.14t --workers 2 "
+                "--scale 1 --repeat 3 --markdown") in message
+
+
+async def test_show_cores_only_while_the_matrix_view_is_on_show(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313], cores=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        bars = app.query_one(CompactCores)
+        pane.show_cores([50.0, 60.0])
+        assert bars.percents == (50.0, 60.0)
+        await pilot.press("v")
+        pane.show_cores([1.0, 2.0])
+        assert bars.percents == (50.0, 60.0)
+
+
+# ---------------------------------------------------------------- real runs
+
+
+async def test_real_tiny_matrix_leaves_no_process(tmp_path) -> None:
+    before = descendants()
+    app = PaneApp(services(tmp_path), [probe(sys.executable, "current")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        pane.choice = pane.choice.replace(scale=0.02, repeat=1)
+        await run_matrix(pilot, pane, timeout=60)
+        result = pane.tables[0][0]
+        assert [c.status for c in result.cells] == ["ok"] * 3, [c.error for c in result.cells]
+        assert all(c.speedup and c.speedup > 0 for c in result.cells)
+        assert len(rows(app)) == 3 and text_of(app, "#cmp-verdict")
+    assert descendants() <= before
+
+
+async def test_real_cancel_leaves_no_process(tmp_path) -> None:
+    before = descendants()
+    app = PaneApp(services(tmp_path), [probe(sys.executable, "current")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        pane.choice = pane.choice.replace(scale=2.0, repeat=1)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: descendants() - before, 30)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not pane.running, 10)
+        await wait_for(pilot, lambda: not (descendants() - before), 5)
+        assert pane.tables[0][0].cancelled
+    assert descendants() <= before
+
+
+async def test_quit_mid_matrix_leaves_no_process(tmp_path) -> None:
+    before = descendants()
+    app = PaneApp(services(tmp_path), [probe(sys.executable, "current")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        pane.choice = pane.choice.replace(scale=3.0, repeat=1)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: descendants() - before, 30)
+        children = descendants() - before
+        await pilot.press("q")
+    alive = [pid for pid in children if psutil.pid_exists(pid)
+             and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [] and descendants() <= before
+
+
+# ---------------------------------------------------------------- scaling view
+
+
+async def test_scaling_view_shows_points_plot_and_fit(tmp_path) -> None:
+    app = PaneApp(services(tmp_path, AmdahlRuns()), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("v")
+        await run_matrix(pilot, pane)
+        result = pane.sweep_result
+        assert [p.workers for p in result.points] == [1, 2, 3, 4]
+        assert [r[0] for r in rows(app, "#cmp-points")] == ["1", "2", "3", "4"]
+        fit = text_of(app, "#cmp-fit")
+        assert "About 90% of this work ran in parallel" in fit
+        plot = text_of(app, "#cmp-plot")
+        assert plot.count("●") == 4 + 1 and "Amdahl fit" in plot and "ideal (2 cores)" in plot
+        assert "threads with 1-4 workers on 3.13.1 · 2 cores" in text_of(app, "#cmp-sweep-caption")
+        await pilot.press("c")
+        assert "| 4 |" in app.clipboard
+        # two points: no fit, and the view says so
+        await pilot.press("minus", "minus")
+        assert pane.choice.sweep_max == 2
+        await run_matrix(pilot, pane)
+        assert "No Amdahl fit: only 2 measured points" in text_of(app, "#cmp-fit")
+        assert "(no fit)" in text_of(app, "#cmp-plot")
+
+
+# ---------------------------------------------------------------- history
+
+
+def _result(path: str, mode: str, wall: float, *, started: float, cores: int = 2,
+            workers: int = 2) -> RunResult:
+    spec = RunSpec("cpu", mode, workers=workers, scale=0.5, python=path)
+    return RunResult(spec, info_for(path, cores), wall_s=wall, startup_s=0.0, cpu_s=wall,
+                     workers=(), tasks=8, started_at=started)
+
+
+async def test_history_reload_labels_imported_tables(tmp_path) -> None:
+    store = HistoryStore(tmp_path / "history.jsonl", machine=HERE)
+    for mode, wall in (("sequential", 2.0), ("threads", 2.1)):
+        store.append(_result("/py/3.13", mode, wall, started=1000.0), source="compare",
+                     matrix="m-here")
+    there = [HistoryEntry(_result("/py/3.14t", mode, wall, started=2000.0, cores=16,
+                                  workers=16), THERE, "compare", "m-there").as_imported()
+             for mode, wall in (("sequential", 16.0), ("threads", 1.25))]
+    store.append_entries(there)
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: len(pane.tables) == 2)
+        await pilot.pause()
+        caption = text_of(app, "#cmp-caption")  # newest first: the imported one
+        assert "History 1/2" in caption and "imported from laptop16 (16 cores)" in caption
+        assert "laptop16 (16 cores)" in text_of(app, "#cmp-chart")
+        assert [r[5] for r in rows(app)] == ["1.00x", "12.8x"]
+        assert "laptop16" in list(app._notifications)[-1].message
+        await pilot.press("right_square_bracket")
+        caption = text_of(app, "#cmp-caption")
+        assert "History 2/2" in caption and "on here (2 cores)" in caption
+        assert "imported" not in caption and "laptop16" not in text_of(app, "#cmp-chart")
+        assert [r[5] for r in rows(app)] == ["1.00x", "0.95x"], "never mixed with the 16 cores"
+        await pilot.press("c")
+        assert "gil-tui results --markdown" in list(app._notifications)[-1].message
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_choice_workers_step_back_to_auto_and_command_line() -> None:
+    choice = CompareChoice(workload=Workload.CPU)
+    assert choice.workers_text(cores=2) == "auto (2)"
+    assert choice.add_workers(1, 2).workers == 3
+    assert choice.add_workers(1, 2).add_workers(-1, 2).workers is None
+    assert choice.next_workload().workers is None
+    assert CompareChoice(workload=Workload.IO).workers_text() == "auto (16)"
+    assert choice.add_sweep_max(-5, 2).sweep_max == 2
+    command = compare_command("cpu", ["/a b/python"], workers=2, scale=0.5, repeat=3)
+    assert command == "gil-tui compare cpu --python '/a b/python' --workers 2 --scale 0.5 " \
+                      "--repeat 3 --markdown"
+    assert "--scale" not in compare_command("io", ["p"], workers=None, scale=1, repeat=1)
+
+
+def test_formats() -> None:
+    assert seconds(2.414) == "2.41 s" and seconds(0.412) == "412 ms" and seconds(None) == "-"
+    assert span(2.38, 2.45, 3) == "2.38-2.45" and span(0.38, 0.41, 2) == "380-410 ms"
+    assert span(1.0, 1.0, 1) == "-"
+    cell = Cell(Target("/x/py", "3.12.0"), Mode.THREADS, 2, status="failed",
+                error="not run: /x/py failed to start: boom")
+    assert failure_text(cell) == "not run: failed to start: boom"
+
+
+def test_canvas_draws_dots_and_marks() -> None:
+    canvas = BrailleCanvas(2, 1)
+    canvas.line(0, 0, 3, 3, "a")
+    assert canvas.text_rows() == ["⡠⠊"]
+    canvas.mark(3, 3, "●", "b")
+    assert canvas.cell(1, 0) == ("●", "b") and canvas.cell(0, 0)[1] == "a"
+
+
+def _matrix(cells: dict[tuple[str, str], float], targets: list[Target]) -> MatrixResult:
+    plan = MatrixPlan.make("cpu", targets, workers=2, repeat=1)
+    result = MatrixResult.empty(plan, "m", {"hostname": "h", "cpu_count_usable": 2})
+    for cell in result.cells:
+        wall = cells.get((cell.target.path, cell.mode.value))
+        if wall is None:
+            cell.status, cell.error = "failed", "boom"
+            continue
+        cell.runs.append(_result(cell.target.path, cell.mode.value, wall, started=1.0))
+        cell.status = "ok"
+    result.refresh()
+    return result
+
+
+def test_chart_marks_the_ideal_and_scales_to_it() -> None:
+    result = _matrix({("/py/3.13", "sequential"): 2.0, ("/py/3.13", "threads"): 2.0},
+                     [Target("/py/3.13", "3.13.1")])
+    lines = chart_text(result, 60).plain.splitlines()
+    assert lines[1] == "3.13 · GIL"
+    threads = lines[3]
+    assert threads.startswith("  threads    ") and threads.endswith("1.00x")
+    assert threads.count("│") == 1 and lines[-1].endswith("ideal = 2 cores ─┘")
+    assert threads.index("│") == lines[-1].index("┘"), "marker and legend line up"
+    bar = threads[13:threads.index("│")].rstrip()
+    assert abs(len(bar) - (threads.index("│") - 13 + 1) / 2) <= 1, "1x is half of the ideal 2x"
+    assert "failed" in lines[4], "processes failed: no bar, the word"
+    assert chart_text(None, 60).plain.startswith("No matrix yet")
+
+
+def test_plot_without_enough_points_says_so() -> None:
+    plan = SweepPlan.make("cpu", "threads", Target("/py/3.13", "3.13.1"), cores=2,
+                          max_workers=4)
+    result = SweepResult(plan, baseline=[_result("/py/3.13", "sequential", 2.0, started=1)])
+    result.runs[2] = [_result("/py/3.13", "threads", 1.0, started=1)]
+    text = plot_text(result, 60, 10).plain
+    assert text.count("●") == 1 + 1 and "(no fit)" in text and "x: workers" in text
+    assert len(text.splitlines()) == 10
+    assert plot_text(None, 60, 10).plain.startswith("No sweep yet")
+
+
+async def test_compact_cores_stay_small_with_many_cores() -> None:
+    class CoresApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CompactCores()
+
+    app = CoresApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        bars = app.query_one(CompactCores)
+        bars.push([50.0] * 64)
+        await pilot.pause()
+        assert bars.size.height <= 2
+        assert "avg  50%" in str(bars.render())
+        bars.push([97.0, 12.0])
+        await pilot.pause()
+        assert "CPU1" in str(bars.render()) and bars.size.height == 2
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+async def _finished_matrix(pilot) -> None:
+    pane = pilot.app.query_one(ComparePane)
+    await run_matrix(pilot, pane)
+    pilot.app.clear_notifications()
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_finished_matrix_snapshot(snap_compare, tmp_path, size) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    assert snap_compare(app, terminal_size=size, run_before=_finished_matrix)
