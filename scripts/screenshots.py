@@ -13,6 +13,7 @@ import asyncio
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -58,6 +59,56 @@ def live_run(mode: str, workers: int = 2, start_method: str | None = None):
     return steps
 
 
+def compare_run(view: str = "matrix", scale: float = 0.25, others: int = 1):
+    """Wait for the interpreters, keep this one and the newest other one, run the matrix
+    (or the scaling sweep) at a small scale, and wait until it has finished."""
+
+    async def steps(app: GilTuiApp, pilot) -> None:
+        from gil_tui.ui.tabs.compare import ComparePane
+
+        pane = app.query_one(ComparePane)
+        for _ in range(600):  # the Interpreters tab discovers them
+            if pane.interpreters:
+                break
+            await pilot.pause(0.05)
+        found = pane.interpreters or []
+        current = [i.path for i in found if i.source == "current"]
+        newest = [i.path for i in reversed(found) if i.source != "current"]
+        pane.choice = pane.choice.replace(paths=tuple(current + newest[:others]),
+                                          scale=scale, repeat=1)
+        if view == "scaling":
+            await pilot.press("v")
+        await pilot.press("r")
+        for _ in range(3000):
+            if not pane.running:
+                break
+            await pilot.pause(0.1)
+        app.clear_notifications()
+
+    return steps
+
+
+def lesson_demo(slug: str, pick_first: bool = False):
+    """Open a lesson, run its demo, wait for the result."""
+
+    async def steps(app: GilTuiApp, pilot) -> None:
+        from gil_tui.ui.demo_panel import DemoPanel
+
+        await pilot.pause(0.5)
+        await pilot.press("d")
+        if pick_first:
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+        panel = app.query_one(DemoPanel)
+        for _ in range(600):
+            if panel.result is not None:
+                break
+            await pilot.pause(0.05)
+        app.clear_notifications()
+
+    return steps
+
+
 SCENES = [
     Scene("lessons-80x24", (80, 24)),
     Scene("lessons-120x40", (120, 40), press=["n", "n"]),
@@ -70,7 +121,70 @@ SCENES = [
     Scene("live-threads-running-80x24", (80, 24), app_kwargs={"tab": "live"},
           after=live_run("threads")),
     Scene("interpreters-100x30", (100, 30), app_kwargs={"tab": "interpreters"}),
+    Scene("compare-matrix-100x30", (100, 30), app_kwargs={"tab": "compare"},
+          after=compare_run()),
+    Scene("compare-matrix-80x24", (80, 24), app_kwargs={"tab": "compare"}, after=compare_run()),
+    Scene("compare-scaling-100x30", (100, 30), app_kwargs={"tab": "compare"},
+          after=compare_run("scaling")),
+    Scene("demo-race-100x30", (100, 30), app_kwargs={"lesson": "free-threading"},
+          after=lesson_demo("free-threading")),
+    Scene("demo-main-guard-100x30", (100, 30), app_kwargs={"lesson": "main-guard"},
+          after=lesson_demo("main-guard")),
 ]
+
+
+WATCHED = """\
+import threading
+
+def spin(n):
+    total = 0
+    for i in range(n):
+        total += i
+
+if __name__ == "__main__":
+    print("two CPU-bound threads, under the GIL", flush=True)
+    threads = [threading.Thread(target=spin, args=(12_000_000,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("done", flush=True)
+"""
+
+
+async def shoot_watch(name: str, size: tuple[int, int], wait_for_end: bool) -> Path:
+    """`gil-tui watch -- python two_threads.py`, during the run or after it."""
+    import tempfile
+
+    from gil_tui.ui.watch import WatchApp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "two_threads.py"
+        script.write_text(WATCHED)
+        app = WatchApp([sys.executable, str(script)], hz=4)
+        async with app.run_test(size=size) as pilot:
+            screen = app.screen
+            for _ in range(600):
+                done = getattr(screen, "summary", None) is not None
+                if (wait_for_end and done) or (not wait_for_end and _running_long(screen)):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.5)
+            path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
+            if not wait_for_end:
+                screen.action_stop()
+                await pilot.pause(1.0)
+    return path
+
+
+def _running_long(screen) -> bool:
+    session = getattr(screen, "session", None)
+    return session is not None and session.running and (
+        time.monotonic() - session._t0 > 2.0 if getattr(session, "_t0", 0) else False)
+
+
+WATCH_SCENES = [("watch-running-100x30", (100, 30), False),
+                ("watch-summary-100x30", (100, 30), True)]
 
 
 async def shoot(scene: Scene) -> Path:
@@ -101,6 +215,12 @@ def main(argv: list[str]) -> int:
     wanted = [s for s in SCENES if not argv or any(a in s.name for a in argv)]
     for scene in wanted:
         svg = asyncio.run(shoot(scene))
+        png = to_png(svg)
+        print(f"wrote {svg.relative_to(ROOT)}" + (f" and {png.name}" if png else ""))
+    for name, size, end in WATCH_SCENES:
+        if argv and not any(a in name for a in argv):
+            continue
+        svg = asyncio.run(shoot_watch(name, size, end))
         png = to_png(svg)
         print(f"wrote {svg.relative_to(ROOT)}" + (f" and {png.name}" if png else ""))
     return 0
