@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
 from typing import TYPE_CHECKING, Sequence, TextIO
@@ -202,31 +201,16 @@ async def _run_interruptible(spec: RunSpec, on_event) -> RunResult:
 
     from gil_tui.engine.runner import run as run_spec
 
-    loop = asyncio.get_running_loop()
+    from gil_tui.commands._interrupt import on_signals
+
     task = asyncio.ensure_future(run_spec(spec, on_event=on_event))
-    interrupted = False
-
-    def interrupt() -> None:
-        nonlocal interrupted
-        interrupted = True
-        task.cancel()
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    with on_signals(task.cancel) as interrupt:
         try:
-            loop.add_signal_handler(sig, interrupt)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-    try:
-        return await task
-    except asyncio.CancelledError:
-        if interrupted:
-            raise _Interrupted() from None
-        raise
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+            return await task
+        except asyncio.CancelledError:
+            if interrupt.happened:
+                raise _Interrupted() from None
+            raise
 
 
 class ProgressBar:

@@ -22,7 +22,6 @@ stdout).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from typing import Any, TextIO
@@ -162,31 +161,14 @@ def run_cancellable(job: Any) -> tuple[Any, bool]:
     """Run a Matrix or Sweep; SIGINT/SIGTERM cancel it. Returns (result, interrupted)."""
     import asyncio
 
-    interrupted = False
+    from gil_tui.commands._interrupt import on_signals
 
-    async def main() -> Any:
-        loop = asyncio.get_running_loop()
+    async def main() -> tuple[Any, bool]:
+        with on_signals(job.cancel) as interrupt:
+            result = await job.run()
+        return result, interrupt.happened
 
-        def interrupt() -> None:
-            nonlocal interrupted
-            interrupted = True
-            job.cancel()
-
-        installed = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, interrupt)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
-        try:
-            return await job.run()
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-
-    result = asyncio.run(main())
-    return result, interrupted
+    return asyncio.run(main())
 
 
 class ProgressLine:
