@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from gil_tui.engine.tracker import RunTracker
+from gil_tui.ui.widgets.core_bars import bar as draw_bar
 
 STATE_STYLE = {"idle": "dim", "starting": "yellow", "running": "bold yellow",
                "done": "bold green", "failed": "bold red", "cancelled": "yellow"}
@@ -25,21 +26,20 @@ class RunStatus(Vertical):
     DEFAULT_CSS = """
     RunStatus { height: auto; width: 38; padding: 0 1; border-left: tall $panel; }
     RunStatus #status-text { height: auto; }
-    RunStatus ProgressBar { height: 1; }
-    RunStatus ProgressBar Bar { width: 1fr; }
     """
+
+    #: Width of the overall progress bar, in cells. A text bar, not a ProgressBar widget:
+    #: fewer widgets make every screen update of the Live tab cheaper.
+    BAR = 28
 
     def compose(self) -> ComposeResult:
         yield Static(Text("idle · press r to run", style="dim"), id="status-text")
-        yield ProgressBar(total=1.0, show_eta=False, id="status-progress")
 
     def show(self, tracker: RunTracker | None, elapsed: float | None = None,
              note: str = "") -> None:
         text = Text()
-        bar = self.query_one("#status-progress", ProgressBar)
         if tracker is None:
             text.append("idle · press r to run", style="dim")
-            bar.update(total=1.0, progress=0)
         else:
             state = tracker.state
             text.append(state, style=STATE_STYLE.get(state, ""))
@@ -52,8 +52,10 @@ class RunStatus(Vertical):
             if hello is not None:
                 text.append(f"\nPython {hello.version}", style="bold")
                 text.append(f" · {gil_text(hello.free_threaded, hello.gil_enabled)}")
-            text.append(f"\n{tracker.total_tasks} tasks · {tracker.fraction:.0%} done")
-            bar.update(total=1.0, progress=tracker.fraction)
+            text.append(f"\n{tracker.total_tasks} tasks · {tracker.fraction:.0%} done\n")
+            filled = draw_bar(tracker.fraction, self.BAR)
+            text.append(filled.rstrip(), style="green")
+            text.append("·" * (self.BAR - len(filled.rstrip())), style="dim")
         if note:
             text.append(f"\n{note}", style="italic")
         self.query_one("#status-text", Static).update(text)
