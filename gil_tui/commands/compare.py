@@ -26,6 +26,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from gil_tui.commands._formats import add_format_options
 from gil_tui.commands.bench import _scale, _whole_number
 from gil_tui.engine.spec import MAX_DELAY_MS, MAX_WORKERS, Mode
 
@@ -68,14 +69,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "workers on the first --python (default: this one), with an Amdahl fit")
     parser.add_argument("--no-history", action="store_true",
                         help="do not add the runs to the history")
-    fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_const", const="json", dest="format",
-                     help="print exactly one JSON object (importable elsewhere)")
-    fmt.add_argument("--markdown", action="store_const", const="markdown", dest="format",
-                     help="print a Markdown table ready to paste, and the verdict")
-    fmt.add_argument("--csv", action="store_const", const="csv", dest="format",
-                     help="print CSV, one row per interpreter x mode")
-    parser.set_defaults(func=run, format="text")
+    add_format_options(parser, markdown="print a Markdown table ready to paste, and the verdict",
+                       csv="print CSV, one row per interpreter x mode")
+    parser.set_defaults(func=run)
     return parser
 
 

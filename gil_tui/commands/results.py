@@ -23,6 +23,8 @@ import argparse
 import sys
 from typing import TextIO
 
+from gil_tui.commands._formats import add_format_options
+
 PROG = "gil-tui results"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -42,14 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     action.add_argument("--import", dest="import_file", metavar="FILE", default=None,
                         help="add the runs of a history, `compare --json` or `results --json` "
                         "file made elsewhere")
-    fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_const", const="json", dest="format",
-                     help="print exactly one JSON object (importable elsewhere)")
-    fmt.add_argument("--markdown", action="store_const", const="markdown", dest="format",
-                     help="print a Markdown table")
-    fmt.add_argument("--csv", action="store_const", const="csv", dest="format",
-                     help="print CSV, one row per run")
-    parser.set_defaults(func=run, format="text")
+    add_format_options(parser, markdown="print a Markdown table",
+                       csv="print CSV, one row per run")
+    parser.set_defaults(func=run)
     return parser
 
 
