@@ -116,3 +116,20 @@ def test_parse_errors_are_clear() -> None:
         "---\nslug: a\ntitle: A\norder: 1\nsummary: s\ntry: workload=cpu mode=threads\n---\n# A\n"
     )
     assert lesson.try_it == {"workload": "cpu", "mode": "threads"}
+
+
+def test_costs_lesson_shows_what_was_measured_here(tmp_path, monkeypatch) -> None:
+    from gil_tui.engine.costs import LAST_TABLE
+    from gil_tui.lessons import COSTS_PLACEHOLDER, body_for_display, get_lesson
+    from gil_tui.paths import data_dir
+
+    monkeypatch.setenv("GIL_TUI_HOME", str(tmp_path))
+    lesson = get_lesson("threads-vs-processes")
+    assert COSTS_PLACEHOLDER in lesson.body
+    assert body_for_display(lesson) == lesson.body, "nothing measured yet: the hint stays"
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / LAST_TABLE).write_text("Measured on this machine, today:\n\n| what | median |\n")
+    shown = body_for_display(lesson)
+    assert COSTS_PLACEHOLDER not in shown and "Measured on this machine, today" in shown
+    other = get_lesson("the-gil")
+    assert body_for_display(other) == other.body

@@ -62,7 +62,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gil_tui.engine.costs import CostsError, format_text, run_costs
+    from gil_tui.engine.costs import CostsError, format_text, remember, run_costs
 
     python = None
     if args.python is not None:
@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+    remember(result)  # the threads-vs-processes lesson shows the last figures measured here
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     else:

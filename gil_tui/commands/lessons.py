@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gil_tui.lessons import get_lesson, load_lessons
+from gil_tui.lessons import body_for_display, get_lesson, load_lessons
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.markdown import Markdown
 
     console = Console()
-    console.print(Markdown(lesson.body, hyperlinks=console.is_terminal))
+    console.print(Markdown(body_for_display(lesson), hyperlinks=console.is_terminal))
     if lesson.try_it:
         console.print(f"\n[dim]Try it: {lesson.try_command()}[/dim]")
     return 0

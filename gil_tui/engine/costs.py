@@ -451,3 +451,31 @@ __all__ = [
     "parse_worker_output",
     "run_costs",
 ]
+
+
+#: Where the last costs measured on this machine are kept (as the lesson's table).
+LAST_TABLE = "costs-last.md"
+
+
+def remember(result: CostsResult) -> None:
+    """Keep this measurement's table for the threads-vs-processes lesson (best effort)."""
+    from gil_tui.paths import data_dir
+
+    try:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / (LAST_TABLE + ".tmp")
+        tmp.write_text(markdown_table(result), encoding="utf-8")
+        tmp.replace(folder / LAST_TABLE)
+    except OSError:
+        pass
+
+
+def last_table() -> str | None:
+    """The table of the last measurement made on this machine, if any."""
+    from gil_tui.paths import data_dir
+
+    try:
+        return (data_dir() / LAST_TABLE).read_text(encoding="utf-8")
+    except OSError:
+        return None

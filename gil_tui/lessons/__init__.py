@@ -121,6 +121,20 @@ def load_lessons() -> tuple[Lesson, ...]:
     return tuple(lessons)
 
 
+#: In the threads-vs-processes lesson, replaced by the costs measured on this machine.
+COSTS_PLACEHOLDER = "Not measured here yet: press d in the app, or run gil-tui costs."
+
+
+def body_for_display(lesson: Lesson) -> str:
+    """The lesson's Markdown with what was measured on this machine filled in."""
+    if COSTS_PLACEHOLDER not in lesson.body:
+        return lesson.body
+    from gil_tui.engine.costs import last_table
+
+    table = last_table()
+    return lesson.body.replace(COSTS_PLACEHOLDER, table.strip()) if table else lesson.body
+
+
 def get_lesson(slug: str) -> Lesson | None:
     """The lesson with this slug, or None."""
     return next((lesson for lesson in load_lessons() if lesson.slug == slug), None)

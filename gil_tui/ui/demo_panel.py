@@ -50,13 +50,14 @@ def run_choice(name: str, python: str | None, stop: threading.Event) -> DemoResu
     """Run a demo (blocking: call it from a thread); never raises for expected failures."""
     if name != "costs":
         return run_demo(name, python=python, stop=stop)
-    from gil_tui.engine.costs import CostsError, format_text, run_costs
+    from gil_tui.engine.costs import CostsError, format_text, remember, run_costs
 
     title = "Costs: what a thread and a process cost on this machine"
     try:
         result = run_costs(python, repeat=20, cancel=stop)
     except CostsError as exc:
         return DemoResult(name="costs", title=title, ok=False, summary=str(exc), error=str(exc))
+    remember(result)  # the lesson's table shows it from now on
     lines = format_text(result).rstrip().splitlines()
     return DemoResult(name="costs", title=title, ok=True, sections=[("Measured", lines)],
                       summary="Measured here, just now: compare with the figures in the "

@@ -40,6 +40,8 @@ without the GIL, and lets you watch it happen on your own cores.
 - `k`: start method (processes mode)
 - `i`: next interpreter found on this machine
 - `f`: sampling rate of the cores (1, 2, 4 or 10 Hz)
+- `c`: measure what creating a thread and a process costs here (the lesson
+  "Threads vs processes" then shows these figures)
 
 ## Compare tab
 

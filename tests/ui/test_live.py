@@ -222,3 +222,20 @@ async def test_live_command_selection_and_autostart() -> None:
         pane = app.query_one(LivePane)
         await wait_for(pilot, lambda: len(pane.session.records) == 2)
         assert pane.session.records[-1].spec.mode is Mode.PROCESSES
+
+
+async def test_costs_preset_reports_a_failure_and_frees_the_tab(monkeypatch) -> None:
+    import gil_tui.engine.costs as costs
+
+    def broken(*args, **kwargs):
+        raise costs.CostsError("no start method works here")
+
+    monkeypatch.setattr(costs, "run_costs", broken)
+    app = make_app(tab="live", services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LivePane)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not pane.running, 10)
+        assert "no start method works here" in str(app.query_one("#live-explain").render())
+        await pilot.press("w")
+        assert pane.selection.workload is Workload.IO

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gil_tui.lessons import Lesson, load_lessons
+from gil_tui.lessons import Lesson, body_for_display, load_lessons
 from gil_tui.ui.demo_panel import ChooseDemo, DemoPanel, choices_for
 
 #: Below this width the list of lessons is hidden unless the reader asks for it.
@@ -104,7 +104,8 @@ class LessonsPane(Horizontal):
         """
         document = self._documents.get(lesson.slug)
         if document is None:
-            document = Markdown(lesson.body, open_links=False, id=f"doc-{lesson.slug}",
+            document = Markdown(body_for_display(lesson), open_links=False,
+                                id=f"doc-{lesson.slug}",
                                 classes="lesson-doc")
             document.display = False
             self._documents[lesson.slug] = document
@@ -168,8 +169,17 @@ class LessonsPane(Horizontal):
         self.refresh_bindings()
 
     @on(DemoPanel.Finished)
-    def _demo_done(self) -> None:
+    def _demo_done(self, message: DemoPanel.Finished) -> None:
         self.refresh_bindings()
+        if message.result.name == "costs" and message.result.ok:
+            self.refresh_lesson_text()
+
+    def refresh_lesson_text(self) -> None:
+        """Render the lessons again that show figures measured here (after a measurement)."""
+        for lesson in self.lessons:
+            document = self._documents.get(lesson.slug)
+            if document is not None and document.source != body_for_display(lesson):
+                document.update(body_for_display(lesson))
 
     def action_try_it(self) -> None:
         if self.lesson.try_it:

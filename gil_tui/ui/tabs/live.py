@@ -77,6 +77,8 @@ class LivePane(Vertical):
                 id="live.fewer", tooltip="One worker fewer"),
         Binding("i", "cycle('python')", "Python", id="live.python",
                 tooltip="Next interpreter found on this machine"),
+        Binding("c", "costs", "Costs", id="live.costs",
+                tooltip="Measure what creating a thread and a process costs here"),
         Binding("t", "cycle('tasks')", "Tasks", show=False, id="live.tasks",
                 tooltip="How many tasks the work is split into"),
         Binding("s", "cycle('scale')", "Scale", show=False, id="live.scale",
@@ -296,8 +298,46 @@ class LivePane(Vertical):
         self._show_status()
         await self.cancel_run()
 
+    def action_costs(self) -> None:
+        """The Costs preset: thread vs fork/spawn/forkserver, in the selected interpreter."""
+        if self.running:
+            self.notify("A run is under way: wait for it, or press x to cancel it.",
+                        severity="warning", timeout=3)
+            return
+        self.running = True
+        self._costs_cancel = threading.Event()
+        self.tracker = None
+        self._note = ""
+        self.query_one("#live-status", RunStatus).show(
+            None, note="measuring creation costs (x stops)…")
+        self._measure_costs(self.selection.python, self._costs_cancel)
+
+    @work(thread=True, exclusive=True, group="live-costs", exit_on_error=False)
+    def _measure_costs(self, python: str | None, cancel: threading.Event) -> None:
+        from gil_tui.engine.costs import CostsError, format_text, remember, run_costs
+
+        def started(pid: int) -> None:
+            self._tree_pid = pid
+
+        try:
+            result = run_costs(python, repeat=20, cancel=cancel, on_start=started)
+            remember(result)
+            text = Text(format_text(result).rstrip())
+        except CostsError as exc:
+            text = Text(f"Costs not measured: {exc}", style="red")
+        self.app.call_from_thread(self._costs_done, text)
+
+    def _costs_done(self, text: Text) -> None:
+        self.running = False
+        self._tree_pid = None
+        self.query_one("#live-explain", Static).update(text)
+        self.query_one("#live-status", RunStatus).show(None, note="costs: see below")
+
     async def cancel_run(self) -> None:
         """Stop the run under way, if any; every worker process ends."""
+        cancel_costs = getattr(self, "_costs_cancel", None)
+        if cancel_costs is not None:
+            cancel_costs.set()
         runner = self.runner
         if runner is not None:
             await runner.cancel()  # the run's worker then sees a "cancelled" error and ends
