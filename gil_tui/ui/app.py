@@ -55,6 +55,8 @@ class GilTuiApp(App[int]):
         self.initial_tab = tab if tab in TABS else "lessons"
         self.initial_lesson = lesson
         self.services = services or Services()
+        self._live: LivePane | None = None  # set on mount
+        self._compare: ComparePane | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,7 +80,8 @@ class GilTuiApp(App[int]):
             if not self.query_one(LessonsPane).show_lesson(self.initial_lesson):
                 self.notify(f"No lesson called {self.initial_lesson!r}.", severity="warning")
         self._check_size(self.size.width, self.size.height)
-        live = self.query_one(LivePane)
+        live = self._live = self.query_one(LivePane)
+        self._compare = self.query_one(ComparePane)
         # Demos run in the interpreter picked in the Live tab.
         self.query_one("#lesson-demo").python = lambda: live.selection.python
         if self.live_selection is not None:
@@ -116,12 +119,16 @@ class GilTuiApp(App[int]):
 
     @on(InterpretersPane.Discovered)
     def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
-        self.query_one(LivePane).set_interpreters(event.interpreters)
-        self.query_one(ComparePane).set_interpreters(event.interpreters)
+        for pane in (self._live, self._compare):
+            if pane is not None and pane.is_attached:
+                pane.set_interpreters(event.interpreters)
 
     @on(LivePane.Sampled)  # bubbles up from the Live tab's sampler (it runs all the time)
     def _cores_sampled(self, message: LivePane.Sampled) -> None:
-        self.query_one(ComparePane).show_cores(message.cores.percents)
+        # Kept references, not a query: this runs 4 times a second, and a query walks every
+        # block of every rendered lesson. Samples can still arrive while the app closes.
+        if self._compare is not None and self._compare.is_attached:
+            self._compare.show_cores(message.cores.percents)
 
     @on(LessonsPane.TryIt)
     def _try_it(self, event: LessonsPane.TryIt) -> None:
