@@ -119,8 +119,10 @@ class GilTuiApp(App[int]):
 
     @on(InterpretersPane.Discovered)
     def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
-        for pane in (self._live, self._compare):
-            if pane is not None and pane.is_attached:
+        live = self._live or self.query_one(LivePane)  # may come before our own mount
+        compare = self._compare or self.query_one(ComparePane)
+        for pane in (live, compare):
+            if pane.is_attached:
                 pane.set_interpreters(event.interpreters)
 
     @on(LivePane.Sampled)  # bubbles up from the Live tab's sampler (it runs all the time)
