@@ -104,7 +104,8 @@ class DemoPanel(Vertical):
     DemoPanel #demo-status { height: auto; padding: 0 1; color: $text-muted; }
     DemoPanel #demo-output { height: 1fr; padding: 0 1; }
     DemoPanel #demo-text { width: auto; }
-    DemoPanel #demo-summary { height: auto; padding: 0 1; text-style: bold; }
+    DemoPanel #demo-summary { height: auto; max-height: 5; overflow-y: auto; padding: 0 1;
+                              text-style: bold; }
     """
 
     class Finished(Message):
