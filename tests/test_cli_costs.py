@@ -11,28 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import one_clear_line, run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 
 
-def env() -> dict[str, str]:
-    out = dict(os.environ)
-    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), out.get("PYTHONPATH")]))
-    return out
-
-
 def costs(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gil_tui", "costs", *args],
-        capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
-    )
-
-
-def one_clear_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr
-    return lines[0]
+    return run_cli("costs", *args, timeout=timeout)
 
 
 def test_json_is_one_object_with_every_start_method():

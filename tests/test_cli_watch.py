@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +11,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.cli_helpers import cli_env as env
+from tests.cli_helpers import one_clear_line, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY_KEYS = {
@@ -22,24 +24,8 @@ SUMMARY_KEYS = {
 }
 
 
-def env() -> dict[str, str]:
-    out = dict(os.environ)
-    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), out.get("PYTHONPATH")]))
-    return out
-
-
 def watch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gil_tui", "watch", *args],
-        capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
-    )
-
-
-def one_clear_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr
-    return lines[0]
+    return run_cli("watch", *args, timeout=timeout)
 
 
 def test_json_is_exactly_one_object_and_the_program_output_goes_to_stderr():

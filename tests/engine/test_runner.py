@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from gil_tui.engine.watch_process import group_members
 import pytest
 
 from gil_tui.engine.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart
@@ -43,16 +45,6 @@ def survivors(procs: list[psutil.Process]) -> list[psutil.Process]:
     return left
 
 
-def group_members(pgid: int) -> list[psutil.Process]:
-    """Every live (not zombie) process in process group ``pgid``."""
-    found = []
-    for proc in psutil.process_iter():
-        try:
-            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
-                found.append(proc)
-        except (ProcessLookupError, psutil.NoSuchProcess):
-            pass
-    return found
 
 
 async def wait_for_tree(runner_or_pid, size: int, timeout: float = 10) -> list[psutil.Process]:
