@@ -8,10 +8,11 @@ from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.help import HelpScreen
+from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.selection import Selection
 from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.compare import ComparePane
@@ -73,7 +74,7 @@ class GilTuiApp(App[int]):
             f"Make the window bigger: gil-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
             id="too-small",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.initial_lesson:

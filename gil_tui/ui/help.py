@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+
+from gil_tui.ui.widgets.document import DocumentView
 
 HELP = """\
 # gil-tui help
@@ -77,9 +77,9 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 76; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
+    HelpScreen > DocumentView {
+        width: 80; max-width: 100%; height: 90%;
+        border: thick $primary; background: $surface; padding: 0 0 0 1;
     }
     """
 
@@ -88,8 +88,9 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Markdown(HELP)
+        view = DocumentView(HELP, id="help-text")
+        view.can_focus = True  # the arrow and page keys scroll it
+        yield view
 
     def action_close(self) -> None:
         self.dismiss(None)

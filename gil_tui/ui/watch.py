@@ -20,12 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Log, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Log, Static
 from textual.worker import get_current_worker
 
 from gil_tui.engine.watch import WatchError, WatchSession, WatchSnapshot
 from gil_tui.engine.watch_summary import Summary
 from gil_tui.ui.widgets.core_bars import CoreBars
+from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.widgets.workers_table import cpu_cell, human_bytes
 
 #: Output lines kept in the log panel.
@@ -124,7 +125,7 @@ class WatchScreen(Screen[int]):
         log.border_title = "Output (l hides it)"
         yield log
         yield Static(id="watch-summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#watch-table", DataTable)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown, OptionList, TabbedContent
+from textual.widgets import OptionList, TabbedContent
 
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.app import TABS, make_app
 from gil_tui.ui.help import HelpScreen
 from gil_tui.ui.tabs.lessons import LessonsPane
+from gil_tui.ui.widgets.document import DocumentView
 
 from .fakes import fake_services
 
@@ -19,8 +20,10 @@ async def test_starts_on_lessons_with_the_first_lesson() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.query_one("#main-tabs", TabbedContent).active == "lessons"
-        markdown = app.query_one(LessonsPane).markdown
-        assert markdown.source.startswith(f"# {LESSONS[0].title}")
+        document = app.query_one(LessonsPane).document
+        assert document.source.startswith(f"# {LESSONS[0].title}")
+        assert document.lines[0].strip() == LESSONS[0].title, "rendered, not raw Markdown"
+        assert "Further reading" in "\n".join(document.lines)
         assert app.focused is app.query_one("#lesson-heading")
 
 
@@ -46,8 +49,8 @@ async def test_next_and_previous_walk_through_every_lesson() -> None:
         assert seen[-1] == LESSONS[-1].slug
         assert list(dict.fromkeys(seen)) == [lesson.slug for lesson in LESSONS]
         await pilot.pause(0.2)
-        assert pane.markdown.source.startswith(f"# {LESSONS[-1].title}")
-        assert pane.markdown.display
+        assert pane.document.source.startswith(f"# {LESSONS[-1].title}")
+        assert pane.document.lines[0].strip() == LESSONS[-1].title
         await pilot.press("p")
         await pilot.pause()
         assert pane.lesson.slug == LESSONS[-2].slug
@@ -80,10 +83,40 @@ async def test_wide_terminal_shows_the_list() -> None:
 async def test_lesson_links_navigate() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
-        markdown = app.query_one(LessonsPane).markdown
-        markdown.post_message(Markdown.LinkClicked(markdown, "lesson:main-guard"))
+        document = app.query_one(LessonsPane).document
+        document.post_message(DocumentView.LinkClicked(document, "lesson:main-guard"))
         await pilot.pause()
         assert app.query_one(LessonsPane).lesson.slug == "main-guard"
+
+
+def first_link(document: DocumentView) -> tuple[int, int, str]:
+    """(x, y, action) of the first clickable link in the rendered document."""
+    for y, strip in enumerate(document._lines):
+        x = 0
+        for segment in strip:
+            meta = segment.style.meta if segment.style else {}
+            if "@click" in meta:
+                return x, y, meta["@click"]
+            x += segment.cell_length
+    raise AssertionError("no link in the document")
+
+
+async def test_clicking_a_lesson_link_opens_that_lesson() -> None:
+    app = make_app(lesson="cpu-bound-threads", services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(LessonsPane)
+        document = pane.document
+        links = [(x, y, action) for x, y, action in [first_link(document)]]
+        x, y, action = links[0]
+        assert action.startswith("link('lesson:"), action
+        target = action.split("lesson:")[1].rstrip("')")
+        document.scroll_to(y=y, animate=False)
+        await pilot.pause()
+        row = y - document.scroll_offset.y
+        await pilot.click(DocumentView, offset=(x + document.styles.padding.left, row))
+        await pilot.pause()
+        assert pane.lesson.slug == target
 
 
 async def test_open_on_a_given_lesson() -> None:
@@ -140,4 +173,4 @@ async def test_too_small_terminal_shows_a_hint_and_recovers() -> None:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.screen.has_class("-too-small")
-        assert app.query_one("Footer").display
+        assert app.query_one("KeyBar").display

@@ -5,14 +5,15 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gil_tui.lessons import Lesson, body_for_display, load_lessons
 from gil_tui.ui.demo_panel import ChooseDemo, DemoPanel, choices_for
+from gil_tui.ui.widgets.document import DocumentView
 
 #: Below this width the list of lessons is hidden unless the reader asks for it.
 NARROW = 100
@@ -27,9 +28,8 @@ class LessonsPane(Horizontal):
     LessonsPane.-hide-list #lesson-list { display: none; }
     LessonsPane #lesson-main { width: 1fr; height: 1fr; }
     LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
-    LessonsPane #lesson-scroll { height: 1fr; padding: 0 1; }
+    LessonsPane #lesson-doc { height: 1fr; padding: 0 0 1 2; }
     LessonsPane #lesson-heading:focus { color: $text; text-style: bold; }
-    LessonsPane Markdown { margin: 0; padding: 0 1 1 0; }
     """
 
     BINDINGS = [
@@ -69,7 +69,6 @@ class LessonsPane(Horizontal):
         super().__init__(id=id)
         self.lessons: tuple[Lesson, ...] = load_lessons()
         self._list_choice: bool | None = None  # the reader's own choice, if they made one
-        self._documents: dict[str, Markdown] = {}  # slug -> its rendered lesson
         self._pending_document = False
 
     def compose(self) -> ComposeResult:
@@ -79,43 +78,25 @@ class LessonsPane(Horizontal):
             id="lesson-list",
         )
         with Vertical(id="lesson-main"):
-            # The heading takes the focus for reading, not the scroll: focusing the
-            # scroll would make Textual restyle every block of the lesson.
+            # The heading takes the focus for reading; the scroll keys are the pane's.
             heading = Static(id="lesson-heading")
             heading.can_focus = True
             yield heading
-            yield VerticalScroll(id="lesson-scroll", can_focus=False)
+            yield DocumentView(id="lesson-doc")
             yield DemoPanel(id="lesson-demo")
 
     def on_mount(self) -> None:
-        # Kept, not queried: a query walks every block of every rendered lesson.
-        self._scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        self._document = self.query_one("#lesson-doc", DocumentView)
         self._list = self.query_one("#lesson-list", OptionList)
         self._heading = self.query_one("#lesson-heading", Static)
         self._demo = self.query_one("#lesson-demo", DemoPanel)
         self._list.tooltip = "Enter or click opens a lesson"
         self._show(self.index)
 
-    def _document(self, lesson: Lesson) -> Markdown:
-        """The lesson's Markdown widget, mounted (hidden) the first time it is needed.
-
-        Rendering a lesson costs Textual a few hundred milliseconds, so each one is
-        rendered once, when first visited, and kept; going back to it only shows it.
-        """
-        document = self._documents.get(lesson.slug)
-        if document is None:
-            document = Markdown(body_for_display(lesson), open_links=False,
-                                id=f"doc-{lesson.slug}",
-                                classes="lesson-doc")
-            document.display = False
-            self._documents[lesson.slug] = document
-            self._scroll.mount(document)
-        return document
-
     @property
-    def markdown(self) -> Markdown:
-        """The Markdown widget of the lesson on show."""
-        return self._document(self.lesson)
+    def document(self) -> DocumentView:
+        """The widget that shows the lesson's text."""
+        return self._document
 
     def on_resize(self) -> None:
         if self._list_choice is None:
@@ -175,11 +156,9 @@ class LessonsPane(Horizontal):
             self.refresh_lesson_text()
 
     def refresh_lesson_text(self) -> None:
-        """Render the lessons again that show figures measured here (after a measurement)."""
-        for lesson in self.lessons:
-            document = self._documents.get(lesson.slug)
-            if document is not None and document.source != body_for_display(lesson):
-                document.update(body_for_display(lesson))
+        """Show the lesson again if its text changed (it shows figures measured here)."""
+        if self.lessons:
+            self._document.update(body_for_display(self.lesson))
 
     def action_try_it(self) -> None:
         if self.lesson.try_it:
@@ -215,11 +194,8 @@ class LessonsPane(Horizontal):
             self._pending_document = True  # another tab is on show: render when we are
             return
         self._pending_document = False
-        shown = self._document(self.lessons[index])
-        for document in self._documents.values():
-            if document.display != (document is shown):
-                document.display = document is shown
-        self._scroll.scroll_home(animate=False)
+        self._document.update(body_for_display(self.lessons[index]))
+        self._document.scroll_home(animate=False)
 
     def action_next_lesson(self) -> None:
         if self.index < len(self.lessons) - 1:
@@ -235,7 +211,7 @@ class LessonsPane(Horizontal):
 
     def action_scroll(self, where: str) -> None:
         """Scroll the lesson (the keys work wherever the focus is in this tab)."""
-        scroll = self._scroll
+        scroll = self._document
         {"up": scroll.scroll_up, "down": scroll.scroll_down,
          "page_up": scroll.scroll_page_up, "page_down": scroll.scroll_page_down,
          "home": scroll.scroll_home, "end": scroll.scroll_end}[where](animate=False)
@@ -259,8 +235,8 @@ class LessonsPane(Horizontal):
         self.index = event.option_index
         self._heading.focus()
 
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
+    @on(DocumentView.LinkClicked)
+    def _link(self, event: DocumentView.LinkClicked) -> None:
         event.stop()
         href = event.href
         if href.startswith("lesson:"):
@@ -269,5 +245,5 @@ class LessonsPane(Horizontal):
         elif href.startswith(("http://", "https://")):
             self.app.open_url(href)
             self.notify(f"Opening {href}", timeout=3)
-        elif href.startswith("#"):
-            self.markdown.goto_anchor(href[1:])
+        else:
+            self.notify(f"Cannot open {href!r}.", severity="warning")
