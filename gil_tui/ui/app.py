@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
@@ -83,6 +83,7 @@ class GilTuiApp(App[int]):
         self._check_size(self.size.width, self.size.height)
         live = self._live = self.query_one(LivePane)
         self._compare = self.query_one(ComparePane)
+        live.cores_signal.subscribe(self, self._cores_sampled)
         # Demos run in the interpreter picked in the Live tab.
         self.query_one("#lesson-demo").python = lambda: live.selection.python
         if self.live_selection is not None:
@@ -126,12 +127,11 @@ class GilTuiApp(App[int]):
             if pane.is_attached:
                 pane.set_interpreters(event.interpreters)
 
-    @on(LivePane.Sampled)  # bubbles up from the Live tab's sampler (it runs all the time)
-    def _cores_sampled(self, message: LivePane.Sampled) -> None:
-        # Kept references, not a query: this runs 4 times a second, and a query walks every
-        # block of every rendered lesson. Samples can still arrive while the app closes.
+    def _cores_sampled(self, percents: Sequence[float]) -> None:
+        # The Live tab samples the cores all the time; the Compare tab shows them too.
+        # Samples can still arrive while the app closes.
         if self._compare is not None and self._compare.is_attached:
-            self._compare.show_cores(message.cores.percents)
+            self._compare.show_cores(percents)
 
     @on(LessonsPane.TryIt)
     def _try_it(self, event: LessonsPane.TryIt) -> None:

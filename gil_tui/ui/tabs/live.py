@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -13,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.signal import Signal
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -58,6 +60,7 @@ class LivePane(Vertical):
     LivePane #live-controls { height: auto; padding: 0 1; background: $boost; }
     LivePane #live-top { height: auto; max-height: 50%; }
     LivePane #live-cores { width: 1fr; max-height: 100%; overflow-y: auto; }
+    LivePane #live-lower { height: 1fr; }
     LivePane DataTable { border: none; border-top: solid $panel-lighten-2;
                          border-title-color: $text-muted; border-title-style: bold; }
     LivePane #live-explain { height: auto; min-height: 1; padding: 0 1; color: $text; }
@@ -95,8 +98,12 @@ class LivePane(Vertical):
     running: reactive[bool] = reactive(False, init=False)
     """True while a run (or its automatic baseline) is under way."""
 
-    class Sampled(Message):
-        """A new sample of the cores (and of the run's process tree, during a run)."""
+    class Sampled(Message, bubble=False):
+        """A new sample of the cores (and of the run's process tree, during a run).
+
+        It does not bubble: others get the cores from :attr:`LivePane.cores_signal`
+        (a message climbing five parents four times a second is not free).
+        """
 
         def __init__(self, cores: CoreSample, tree: TreeSample | None, pid: int | None) -> None:
             super().__init__()
@@ -128,21 +135,28 @@ class LivePane(Vertical):
         self._wake = threading.Event()
         self._latency: LatencyServer | None = None
         self._latency_url: str | None = None
+        self.cores_signal: Signal[Sequence[float]] = Signal(self, "cores")
+        """Publishes each sample of the cores (one percentage per core)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="live-controls")
         with Horizontal(id="live-top"):
             yield CoreBars(id="live-cores")
             yield RunStatus(id="live-status")
-        workers = WorkersTable(id="live-workers")
-        workers.border_title = "Workers of this run · CPU % of one core (at the end: average)"
-        yield workers
-        results = ResultsTable(id="live-results")
-        results.border_title = "Results, newest first"
-        yield results
-        yield Static(id="live-explain")
+        # In a container of their own: Textual redraws every widget that shares a
+        # parent with the core bars whenever they change (4 times a second).
+        with Vertical(id="live-lower"):
+            workers = WorkersTable(id="live-workers")
+            workers.border_title = (
+                "Workers of this run · CPU % of one core (at the end: average)")
+            yield workers
+            results = ResultsTable(id="live-results")
+            results.border_title = "Results, newest first"
+            yield results
+            yield Static(id="live-explain")
 
     def on_mount(self) -> None:
+        self._cores = self.query_one("#live-cores", CoreBars)
         self._show_controls()
         self._sample_loop()
 
@@ -263,7 +277,8 @@ class LivePane(Vertical):
     @on(Sampled)
     def _on_sampled(self, message: Sampled) -> None:
         visible = self._visible()
-        self.query_one("#live-cores", CoreBars).push(message.cores.percents, visible)
+        self._cores.push(message.cores.percents, visible)
+        self.cores_signal.publish(message.cores.percents)
         if self.tracker is not None and self.running and visible:
             if message.tree is not None and message.pid == self._tree_pid:
                 self._tree_sample = message.tree

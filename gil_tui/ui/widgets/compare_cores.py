@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from rich.text import Text
+from rich.style import Style
 
 from gil_tui.ui.widgets.core_bars import SPARKS, CoreBars, layout
 
@@ -34,22 +34,21 @@ class CompactCores(CoreBars):
             return super().get_content_height(container, viewport, width)
         return dense_rows(cores, width)
 
-    def render(self) -> Text:
-        width = max(20, self.content_size.width)
+    def _rows(self, width: int) -> list[list[tuple[str, Style]]]:
+        width = max(20, width)
         if not self.percents or not self._dense(width):
-            return super().render()
+            return super()._rows(width)
         per_row = max(1, width - len(LABEL) - 10)
-        out = Text(no_wrap=True, overflow="crop")
-        label = self.get_component_rich_style("core-bars--label")
-        out.append(LABEL, label)
+        label = self._styles["label"]
+        rows: list[list[tuple[str, Style]]] = [[(LABEL, label)]]
         shown = self.percents[: per_row * MAX_ROWS]
         for n, percent in enumerate(shown):
             if n and n % per_row == 0:
-                out.append("\n" + " " * len(LABEL))
-            out.append(SPARKS[min(7, max(0, int(percent / 100 * 7.999)))],
-                       self._level_style(percent))
+                rows.append([(" " * len(LABEL), label)])
+            rows[-1].append((SPARKS[min(7, max(0, int(percent / 100 * 7.999)))],
+                             self._level_style(percent)))
         average = sum(self.percents) / len(self.percents)
         more = len(self.percents) - len(shown)
-        out.append(f" +{more}" if more else "", label)
-        out.append(f"  avg {average:3.0f}%", self._level_style(average))
-        return out
+        rows[-1].append((f" +{more}" if more else "", label))
+        rows[-1].append((f"  avg {average:3.0f}%", self._level_style(average)))
+        return rows

@@ -6,9 +6,11 @@ import math
 from collections import deque
 from typing import Sequence
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -71,6 +73,9 @@ class CoreBars(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.history: list[deque[float]] = []
+        self._styles: dict[str, Style] = {}
+        self._strips: list[Strip] | None = None
+        self._strips_width = -1
 
     def push(self, percents: Sequence[float], visible: bool = True) -> None:
         """Add one sample (one percentage per core); redraw only when visible.
@@ -85,6 +90,7 @@ class CoreBars(Widget):
         relayout = len(percents) != len(self.percents)
         if not visible and not relayout:
             self.set_reactive(CoreBars.percents, tuple(float(p) for p in percents))
+            self._strips = None
             return
         self.percents = tuple(float(p) for p in percents)
         if relayout:
@@ -95,42 +101,84 @@ class CoreBars(Widget):
 
     def _level_style(self, percent: float) -> Style:
         name = "low" if percent < 50 else "mid" if percent < 85 else "high"
-        return self.get_component_rich_style(f"core-bars--{name}")
+        return self._styles[name]
 
-    def render(self) -> Text:
+    def _load_styles(self) -> None:
+        self._styles = {name: self.get_component_rich_style(f"core-bars--{name}")
+                        for name in ("label", "low", "mid", "high", "spark", "track")}
+
+    def _rows(self, width: int) -> list[list[tuple[str, Style]]]:
+        """The rows to draw, as (text, style) pieces; `width` is the content width."""
         cores = len(self.percents)
         if not cores:
-            return Text("Sampling the cores…", style=self.get_component_rich_style(
-                "core-bars--label"))
-        width = max(MIN_CELL, self.content_size.width)
+            return [[("Sampling the cores…", self._styles["label"])]]
+        width = max(MIN_CELL, width)
         columns, rows = layout(cores, width)
         cell = width // columns
         label_width = len(f"CPU{cores - 1}") + 1
         rest = cell - label_width - 6  # "100% " and a gap between columns
         spark_width = 0 if rest < 16 else min(HISTORY, max(6, rest // 3))
         bar_width = max(4, rest - spark_width - (1 if spark_width else 0))
-        label_style = self.get_component_rich_style("core-bars--label")
-        spark_style = self.get_component_rich_style("core-bars--spark")
-        track_style = self.get_component_rich_style("core-bars--track")
-        out = Text(no_wrap=True, overflow="crop")
+        label_style = self._styles["label"]
+        spark_style = self._styles["spark"]
+        track_style = self._styles["track"]
+        out: list[list[tuple[str, Style]]] = []
         for row in range(rows):
-            if row:
-                out.append("\n")
+            line: list[tuple[str, Style]] = []
             for column in range(columns):
                 index = column * rows + row
                 if index >= cores:
                     break
                 percent = self.percents[index]
-                filled = bar(percent / 100, bar_width)
-                solid = filled.rstrip()
-                out.append(f"CPU{index}".ljust(label_width), label_style)
-                out.append(solid, self._level_style(percent))
-                out.append("·" * (bar_width - len(solid)), track_style)
-                out.append(f"{percent:4.0f}%", self._level_style(percent))
+                level = self._level_style(percent)
+                solid = bar(percent / 100, bar_width).rstrip()
+                line.append((f"CPU{index}".ljust(label_width), label_style))
+                line.append((solid, level))
+                line.append(("·" * (bar_width - len(solid)), track_style))
+                line.append((f"{percent:4.0f}%", level))
                 if spark_width:
-                    out.append(" ")
-                    out.append(sparkline(self.history[index], spark_width), spark_style)
+                    line.append((" " + sparkline(self.history[index], spark_width),
+                                 spark_style))
                 if column < columns - 1:
-                    out.append(" " * (cell - label_width - bar_width - 5
-                                      - (spark_width + 1 if spark_width else 0)))
+                    line.append((" " * (cell - label_width - bar_width - 5
+                                        - (spark_width + 1 if spark_width else 0)), label_style))
+            out.append(line)
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        """One row, drawn straight from segments (the core bars redraw 4+ times a second,
+        and going through rich Text and Textual's Visual cost ~3 ms a redraw here)."""
+        width = self.content_size.width
+        if self._strips is None or self._strips_width != width:
+            if not self._styles:  # looking them up costs more than drawing the bars
+                self._load_styles()
+            base = self.rich_style
+            self._strips = [
+                Strip([Segment(text, base + style) for text, style in row if text])
+                .crop_extend(0, width, base)
+                for row in self._rows(width)
+            ]
+            self._strips_width = width
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(width, self.rich_style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = None
+        self._styles = {}
+
+    def watch_percents(self) -> None:
+        self._strips = None
+
+    def render(self) -> Text:
+        """The same rows as rich Text (for tests and for printing)."""
+        if not self._styles:
+            self._load_styles()
+        out = Text(no_wrap=True, overflow="crop")
+        for n, row in enumerate(self._rows(max(MIN_CELL, self.content_size.width))):
+            if n:
+                out.append("\n")
+            for text, style in row:
+                out.append(text, style)
         return out
