@@ -64,8 +64,11 @@ class Runner:
         worker_path: str | None = None,
         hello_timeout: float | None = 30.0,
         env: dict[str, str] | None = None,
+        nice: int = 0,
     ) -> None:
         self.spec = spec
+        #: Lower the worker's CPU priority by this much (see PROTOCOL.md, --nice).
+        self.nice = nice
         self.latency_url = latency_url
         self.worker_path = worker_path or WORKER_PATH
         self.hello_timeout = hello_timeout
@@ -176,6 +179,7 @@ class Runner:
             "--spec",
             payload,
             "--lifeline",
+            *(("--nice", str(self.nice)) if self.nice > 0 else ()),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -329,6 +333,7 @@ async def run(
     latency_url: str | None = None,
     on_event: Callable[[Event], Any | Awaitable[Any]] | None = None,
     worker_path: str | None = None,
+    nice: int = 0,
 ) -> RunResult:
     """Run ``spec`` to the end and return its RunResult; raises RunError on failure.
 
@@ -336,7 +341,7 @@ async def run(
     workloads without ``latency_url`` a LatencyServer runs for the duration.
     Cancelling the calling task cancels the worker.
     """
-    runner = Runner(spec, latency_url=latency_url, worker_path=worker_path)
+    runner = Runner(spec, latency_url=latency_url, worker_path=worker_path, nice=nice)
     hello: Hello | None = None
     stream = runner.events()
     try:

@@ -664,7 +664,15 @@ def main(argv=None):
     parser.add_argument("--spec", required=True, help="the run, as a JSON object")
     parser.add_argument("--lifeline", action="store_true",
                         help="exit with the whole process group when stdin reaches end of file")
+    parser.add_argument("--nice", type=int, default=0, metavar="N",
+                        help="first lower this process's CPU priority by N (POSIX; the "
+                        "worker's own processes inherit it)")
     args = parser.parse_args(argv)
+    if args.nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(args.nice)
+        except OSError:
+            pass  # not allowed here: run at the normal priority
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)

@@ -289,3 +289,31 @@ async def test_cancel_before_the_worker_starts():
     events = [event async for event in runner.events()]
     assert len(events) == 1 and events[0].cancelled
     assert runner.pid is None
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX only")
+async def test_nice_lowers_the_priority_of_the_worker_and_its_processes():
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    spec = RunSpec("sleep", "processes", workers=2, tasks=4, delay_ms=300)
+    runner = Runner(spec, nice=3)
+    seen: dict[int, int] = {}
+    async for event in runner.events():
+        if isinstance(event, WorkerStart):
+            for proc in tree(runner.pid):
+                try:
+                    seen[proc.pid] = proc.nice()
+                except psutil.NoSuchProcess:
+                    pass
+    assert isinstance(event, Result)
+    assert len(seen) >= 2, "the worker and at least one of its processes"
+    assert set(seen.values()) == {min(19, base + 3)}
+
+
+async def test_without_nice_the_worker_keeps_our_priority():
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    runner = Runner(RunSpec("sleep", "threads", workers=2, tasks=2, delay_ms=200))
+    nice = None
+    async for event in runner.events():
+        if isinstance(event, WorkerStart) and nice is None:
+            nice = psutil.Process(runner.pid).nice()
+    assert nice == base

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, SelectionList, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, SelectionList, TabbedContent, TabPane
 
 from gil_tui.engine import amdahl
 from gil_tui.engine.events import Error, Hello
@@ -33,6 +33,7 @@ from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.compare import ComparePane
 from gil_tui.ui.widgets.compare_cores import CompactCores
 from gil_tui.ui.widgets.compare_views import InterpreterPicker
+from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.widgets.speedup_chart import chart_text, plot_text
 
 HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
@@ -126,7 +127,7 @@ class PaneApp(App[None]):
         with TabbedContent(id="main-tabs"):
             with TabPane("Compare", id="compare"):
                 yield ComparePane(self.svc, id="compare-pane")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         pane = self.query_one(ComparePane)
@@ -134,7 +135,7 @@ class PaneApp(App[None]):
             pane.set_interpreters(self.found)
         if self.cores:
             pane.show_cores(self.cores)
-        self.query_one("#cmp-matrix").focus()
+        self.query_one("#cmp-controls").focus()
 
     async def action_quit(self) -> None:
         """As gil-tui quits: the pane's matrix ends (and its processes) first."""
@@ -225,7 +226,7 @@ async def test_picker_keeps_at_least_one_interpreter(tmp_path) -> None:
         assert pane.choice.paths == ("/py/3.14t",)
         assert any("At least one" in n.message for n in app._notifications)
         await pilot.press("escape")
-        assert not picker.display and app.focused is app.query_one("#cmp-matrix")
+        assert not picker.display and app.focused is app.query_one("#cmp-controls")
         # a rescan keeps what the user picked
         pane.set_interpreters([PY313, PY314T, BROKEN])
         assert pane.choice.paths == ("/py/3.14t",)
@@ -537,6 +538,26 @@ async def _finished_matrix(pilot) -> None:
     await run_matrix(pilot, pane)
     pilot.app.clear_notifications()
     await pilot.pause(0.3)
+
+
+async def test_scroll_keys_scroll_the_view_and_the_focus_stays_on_the_controls(
+        tmp_path) -> None:
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(ComparePane)
+        await run_matrix(pilot, pane)
+        view = app.query_one("#cmp-matrix")
+        assert view.max_scroll_y > 0, "at 80x24 the matrix is taller than the screen"
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        await pilot.press("pageup", "home")
+        await pilot.pause()
+        assert view.scroll_y == 0
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.focused is app.query_one("#cmp-controls")
+        assert pane.view == "scaling"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

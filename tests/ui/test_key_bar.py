@@ -32,6 +32,22 @@ async def test_keys_follow_the_tab_and_cancel_is_off_while_idle() -> None:
         assert "Next" in keys and "Run" not in keys
 
 
+async def test_cancel_turns_on_for_a_run_and_off_after_it() -> None:
+    app = make_app(tab="live", services=fake_services(delay=0.05))
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = app.query_one(KeyBar)
+        pane = app.query_one(LivePane)
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert pane.running and shown(bar)["Cancel"] is True
+        for _ in range(100):
+            if not pane.running:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert not pane.running and shown(bar)["Cancel"] is False
+
+
 async def test_clicking_a_key_presses_it_and_a_disabled_key_does_nothing() -> None:
     app = make_app(tab="live", services=fake_services())
     async with app.run_test(size=(100, 30)) as pilot:

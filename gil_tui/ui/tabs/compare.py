@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import ContentSwitcher, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Static
 
 from gil_tui.engine.compare import Matrix, MatrixPlan, MatrixProgress, Target
 from gil_tui.engine.events import Event, Hello, Progress
@@ -33,10 +33,12 @@ from gil_tui.engine.sweep import Sweep, SweepPlan, SweepProgress, SweepResult
 from gil_tui.ui.compare_choice import (CompareChoice, control_items, idle_text,
                                        usable_interpreters)
 from gil_tui.ui.compare_keys import COMPARE_BINDINGS
+from gil_tui.ui.scroll_keys import scroll, scroll_bindings
 from gil_tui.ui.compare_rows import copy_payload, done_text, history_note, running_text
-from gil_tui.ui.services import Services
+from gil_tui.ui.services import Services, app_run
 from gil_tui.ui.tabs.live import controls_text
 from gil_tui.ui.widgets.compare_cores import CompactCores
+from gil_tui.ui.widgets.core_bars import progress_text
 from gil_tui.ui.widgets.compare_views import InterpreterPicker, MatrixView, ScalingView
 
 #: At most this many tables are kept after a history reload (newest first).
@@ -52,13 +54,12 @@ class ComparePane(Vertical):
     ComparePane #cmp-picker { display: none; }
     ComparePane #cmp-progress-row { height: 1; padding: 0 1; }
     ComparePane #cmp-progress { width: 1fr; height: 1; }
-    ComparePane #cmp-bar { display: none; width: 34; }
-    ComparePane #cmp-bar Bar { width: 26; }
+    ComparePane #cmp-bar { display: none; width: 34; height: 1; }
     ComparePane.-running #cmp-bar { display: block; }
     ComparePane #cmp-views { height: 1fr; }
     """
 
-    BINDINGS = COMPARE_BINDINGS
+    BINDINGS = [*COMPARE_BINDINGS, *scroll_bindings("compare")]
 
     choice: reactive[CompareChoice] = reactive(CompareChoice, init=False)
     """What `r` will run next."""
@@ -105,17 +106,22 @@ class ComparePane(Vertical):
         self._clock = self.services.extra.get("compare_clock", time.monotonic)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="cmp-controls")
+        controls = Static(id="cmp-controls")
+        controls.can_focus = True
+        yield controls
         yield InterpreterPicker(id="cmp-picker")
         with Horizontal(id="cmp-progress-row"):
             yield Static(id="cmp-progress")
-            yield ProgressBar(total=1, show_eta=False, id="cmp-bar")
+            # Text, not a ProgressBar: its label asks for a new layout at every update.
+            yield Static(id="cmp-bar")
         with ContentSwitcher(initial="cmp-matrix", id="cmp-views"):
             yield MatrixView(id="cmp-matrix")
             yield ScalingView(id="cmp-scaling")
 
     def on_mount(self) -> None:
-        self._ticker = self.set_interval(0.25, self._show_progress, pause=True)
+        # The progress line is also redrawn with each sample of the cores (4 times a
+        # second, in the same frame as the bars); this ticker covers the gaps.
+        self._ticker = self.set_interval(1.0, self._show_progress, pause=True)
         if self.interpreters is not None:
             self._fill_picker()
         self._show_controls()
@@ -231,8 +237,14 @@ class ComparePane(Vertical):
         self.view = "scaling" if self.view == "matrix" else "matrix"
 
     def _focus_view(self) -> None:
+        # The focus rests on the controls line, not on the view: focusing the view
+        # would restyle everything in it; the scroll keys are the pane's.
         if not self.query_one(InterpreterPicker).display:
-            self.query_one(f"#cmp-{self.view}").focus()
+            self.query_one("#cmp-controls").focus()
+
+    def action_scroll(self, where: str) -> None:
+        """Scroll the view on show (matrix or scaling)."""
+        scroll(self.query_one(f"#cmp-{self.view}"), where)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
@@ -261,6 +273,8 @@ class ComparePane(Vertical):
                 return
             node = node.parent
         bars.push(percents)
+        if self.running:
+            self._show_progress()
 
     # ------------------------------------------------------------ running
 
@@ -328,7 +342,7 @@ class ComparePane(Vertical):
         self.summary = ""
         self._ticker.resume()
         self._show_progress()
-        run_fn = self.services.extra.get("compare_run_fn")
+        run_fn = self.services.extra.get("compare_run_fn") or app_run
         try:
             store, machine = await asyncio.to_thread(self._open_history)
             if isinstance(plan, MatrixPlan):
@@ -407,21 +421,23 @@ class ComparePane(Vertical):
     def _show_progress(self) -> None:
         try:
             line = self.query_one("#cmp-progress", Static)
-            bar = self.query_one("#cmp-bar", ProgressBar)
+            bar = self.query_one("#cmp-bar", Static)
         except NoMatches:
             return
         job = self.matrix or self.sweep
         if not self.running or job is None:
-            line.update(self._idle_text() if not self.running else Text("starting…"))
+            line.update(self._idle_text() if not self.running else Text("starting…"),
+                        layout=False)  # one line, always: no need to lay the screen out
             return
         p = self._progress
         text = self.summary or running_text(p, job.plan, self._clock() - self._started)
-        line.update(Text(text, style="bold"))
+        line.update(Text(text, style="bold"), layout=False)
         if p is not None:
             fraction = 0.0
             if p.phase == "start" and self._total_steps:
                 fraction = min(1.0, sum(self._steps.values()) / self._total_steps)
-            bar.update(total=max(1, p.total), progress=p.done + fraction)
+            done = min(1.0, (p.done + fraction) / max(1, p.total))
+            bar.update(progress_text(done, 28) + Text(f" {done:4.0%}"), layout=False)
 
     # ------------------------------------------------------------ tables
 

@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gil_tui.lessons import Lesson, body_for_display, load_lessons
+from gil_tui.ui.scroll_keys import scroll, scroll_bindings
 from gil_tui.ui.demo_panel import ChooseDemo, DemoPanel, choices_for
 from gil_tui.ui.widgets.document import DocumentView
 
@@ -46,13 +47,7 @@ class LessonsPane(Horizontal):
                 tooltip="Stop the running demo"),
         Binding("c", "close_demo", "Close demo", show=False, id="lessons.close_demo",
                 tooltip="Hide the demo panel"),
-        Binding("up", "scroll('up')", "Up", show=False, id="lessons.up"),
-        Binding("down", "scroll('down')", "Down", show=False, id="lessons.down"),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="lessons.page_up"),
-        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False,
-                id="lessons.page_down"),
-        Binding("home", "scroll('home')", "Top", show=False, id="lessons.home"),
-        Binding("end", "scroll('end')", "End", show=False, id="lessons.end"),
+        *scroll_bindings("lessons"),
     ]
 
     class TryIt(Message):
@@ -183,8 +178,8 @@ class LessonsPane(Horizontal):
         self.call_after_refresh(self._swap_document, index)
 
     def on_show(self) -> None:
-        if self._pending_document:
-            self._swap_document(self.index)
+        if self._pending_document:  # the tab shows first, the text a frame later
+            self.call_after_refresh(self._swap_document, self.index)
 
     def _swap_document(self, index: int) -> None:
         if index != self.index or not self.is_attached or self.app._exit_renderables:
@@ -196,6 +191,12 @@ class LessonsPane(Horizontal):
         self._pending_document = False
         self._document.update(body_for_display(self.lessons[index]))
         self._document.scroll_home(animate=False)
+        if index + 1 < len(self.lessons):  # most readers go on to the next one
+            self.set_timer(0.5, lambda: self._prefetch(index + 1))
+
+    def _prefetch(self, index: int) -> None:
+        if self.is_attached and self.index == index - 1:
+            self._document.prerender(body_for_display(self.lessons[index]))
 
     def action_next_lesson(self) -> None:
         if self.index < len(self.lessons) - 1:
@@ -211,10 +212,7 @@ class LessonsPane(Horizontal):
 
     def action_scroll(self, where: str) -> None:
         """Scroll the lesson (the keys work wherever the focus is in this tab)."""
-        scroll = self._document
-        {"up": scroll.scroll_up, "down": scroll.scroll_down,
-         "page_up": scroll.scroll_page_up, "page_down": scroll.scroll_page_down,
-         "home": scroll.scroll_home, "end": scroll.scroll_end}[where](animate=False)
+        scroll(self._document, where)
 
     def action_toggle_list(self) -> None:
         hidden = not self.has_class("-hide-list")

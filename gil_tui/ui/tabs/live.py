@@ -95,7 +95,7 @@ class LivePane(Vertical):
     selection: reactive[Selection] = reactive(Selection, init=False)
     """What `r` will run."""
 
-    running: reactive[bool] = reactive(False, init=False)
+    running: reactive[bool] = reactive(False, init=False, bindings=True)
     """True while a run (or its automatic baseline) is under way."""
 
     class Sampled(Message, bubble=False):

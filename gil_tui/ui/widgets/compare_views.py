@@ -6,7 +6,7 @@ decides what runs and when.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -116,11 +116,12 @@ class InterpreterPicker(Vertical):
             self.post_message(self.Changed(paths))
 
 
-class MatrixView(VerticalScroll):
+class MatrixView(VerticalScroll, can_focus=False):
     """Compact core bars, the caption, the table, the speedup chart and the verdict."""
 
     DEFAULT_CSS = """
     MatrixView { height: 1fr; scrollbar-size-vertical: 1; }
+    MatrixView #cmp-matrix-body { height: auto; }
     MatrixView .view-caption { height: auto; padding: 0 1; color: $text-muted; }
     MatrixView DataTable { height: auto; border: none; margin-bottom: 1; overflow-x: hidden; }
     MatrixView #cmp-verdict { height: auto; padding: 0 1; margin-top: 1; }
@@ -130,13 +131,17 @@ class MatrixView(VerticalScroll):
         super().__init__(id=id)
         self._rows: list[list] = []
         self._widths: list[int] = []
+        self._texts: tuple[Any, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield CompactCores(id="cmp-cores")
-        yield Static(id="cmp-caption", classes="view-caption")
-        yield DataTable(id="cmp-table", show_cursor=False)
-        yield SpeedupChart(id="cmp-chart")
-        yield Static(id="cmp-verdict")
+        # The rest in a container of its own: the core bars redraw 4 times a second,
+        # and Textual redraws every sibling of a widget that changes (the table too).
+        with Vertical(id="cmp-matrix-body"):
+            yield Static(id="cmp-caption", classes="view-caption")
+            yield DataTable(id="cmp-table", show_cursor=False)
+            yield SpeedupChart(id="cmp-chart")
+            yield Static(id="cmp-verdict")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).can_focus = False
@@ -159,20 +164,21 @@ class MatrixView(VerticalScroll):
         self._rows, self._widths = rows, widths
         table.display = bool(rows)
         self.query_one(SpeedupChart).show(result)
-        cap = self.query_one("#cmp-caption", Static)
-        verdict = self.query_one("#cmp-verdict", Static)
         if result is None:
-            cap.update("")
-            verdict.update("")
+            texts: tuple[Any, Any] = ("", "")
         elif running:
-            cap.update(caption(result, from_history=from_history, position=position))
-            verdict.update(Text("The verdict comes when the matrix is done.", style="dim"))
+            texts = (caption(result, from_history=from_history, position=position),
+                     Text("The verdict comes when the matrix is done.", style="dim"))
         else:
-            cap.update(caption(result, from_history=from_history, position=position))
-            verdict.update(Text(result.verdict()))
+            texts = (caption(result, from_history=from_history, position=position),
+                     Text(result.verdict()))
+        if texts != self._texts:  # an update lays the whole screen out again
+            self._texts = texts
+            self.query_one("#cmp-caption", Static).update(texts[0])
+            self.query_one("#cmp-verdict", Static).update(texts[1])
 
 
-class ScalingView(VerticalScroll):
+class ScalingView(VerticalScroll, can_focus=False):
     """The sweep's caption, plot, fit in words and its points."""
 
     DEFAULT_CSS = """

@@ -30,6 +30,12 @@ def bar(fraction: float, width: int) -> str:
     return text.ljust(width)
 
 
+def progress_text(fraction: float, width: int, style: str = "green") -> Text:
+    """A progress bar as text: the done part in `style`, the rest as dim dots."""
+    solid = bar(fraction, width).rstrip()
+    return Text.assemble((solid, style), ("·" * (width - len(solid)), "dim"))
+
+
 def sparkline(values: Sequence[float], width: int) -> str:
     """The last `width` values (0-100) as spark characters, right-aligned."""
     tail = list(values)[-width:]

@@ -159,22 +159,32 @@ class DocumentView(ScrollView, can_focus=False):
     def _content_width(self) -> int:
         return self.scrollable_content_region.width
 
+    def _rendered(self, source: str, width: int) -> list[Strip]:
+        key = (source, width)
+        lines = self._cache.get(key)
+        if lines is None:
+            theme = self.app.current_theme
+            lines = render_markdown(
+                source, width, markdown_theme(self.app.theme_variables, theme.dark),
+                "monokai" if theme.dark else "default")
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = lines
+        return lines
+
+    def prerender(self, source: str) -> None:
+        """Render a text at the current width ahead of time, so showing it is instant."""
+        width = self._content_width()
+        if self.is_attached and width > 0:
+            self._rendered(source, width)
+
     def _layout_lines(self) -> None:
         if not self.is_attached or self.size.width <= 0:
             return
         width = self._content_width()
         if width <= 0 or width == self._rendered_width:
             return
-        key = (self.source, width)
-        lines = self._cache.get(key)
-        if lines is None:
-            theme = self.app.current_theme
-            lines = render_markdown(
-                self.source, width, markdown_theme(self.app.theme_variables, theme.dark),
-                "monokai" if theme.dark else "default")
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = lines
+        lines = self._rendered(self.source, width)
         self._lines = lines
         self._rendered_width = width
         self.virtual_size = Size(width, len(lines))

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from gil_tui.engine.tracker import RunTracker
-from gil_tui.ui.widgets.core_bars import bar as draw_bar
+from gil_tui.ui.widgets.core_bars import progress_text
 
 STATE_STYLE = {"idle": "dim", "starting": "yellow", "running": "bold yellow",
                "done": "bold green", "failed": "bold red", "cancelled": "yellow"}
@@ -53,9 +53,7 @@ class RunStatus(Vertical):
                 text.append(f"\nPython {hello.version}", style="bold")
                 text.append(f" · {gil_text(hello.free_threaded, hello.gil_enabled)}")
             text.append(f"\n{tracker.total_tasks} tasks · {tracker.fraction:.0%} done\n")
-            filled = draw_bar(tracker.fraction, self.BAR)
-            text.append(filled.rstrip(), style="green")
-            text.append("·" * (self.BAR - len(filled.rstrip())), style="dim")
+            text.append_text(progress_text(tracker.fraction, self.BAR))
         if note:
             text.append(f"\n{note}", style="italic")
         self.query_one("#status-text", Static).update(text)

@@ -146,8 +146,11 @@ class SpeedupChart(Widget):
         self.result: MatrixResult | None = None
 
     def show(self, result: MatrixResult | None) -> None:
+        if result is self.result and result is None:
+            return
+        relayout = chart_height(result) != chart_height(self.result)
         self.result = result
-        self.refresh(layout=True)
+        self.refresh(layout=relayout)  # a new layout only when the height changes
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return chart_height(self.result)

@@ -12,6 +12,9 @@ from gil_tui.ui.widgets.core_bars import bar
 
 COLUMNS = (("who", "who"), ("pid", "pid"), ("tid", "thread id"), ("cpu", "CPU %"),
            ("progress", "share of the work"), ("rss", "RSS"))
+#: Fixed widths (cells), so columns do not jump as values come and go during a run;
+#: "who" is sized by its content.
+WIDTHS = {"pid": 7, "tid": 9, "cpu": 6, "progress": 17, "rss": 10}
 #: At most this many rows are drawn; the rest are counted in the last row.
 MAX_ROWS = 200
 
@@ -52,7 +55,7 @@ class WorkersTable(DataTable):
         self.cursor_type = "row"
         self.zebra_stripes = True
         for key, label in COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(label, key=key, width=WIDTHS.get(key))
 
     def show_rows(self, rows: Sequence[WorkerRow]) -> None:
         """Make the table hold exactly these rows (updating cells in place)."""
