@@ -16,7 +16,7 @@ import psutil
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, SelectionList, TabbedContent, TabPane
+from textual.widgets import Header, SelectionList, TabbedContent, TabPane
 
 from gil_tui.engine import amdahl
 from gil_tui.engine.events import Error, Hello
@@ -34,6 +34,7 @@ from gil_tui.ui.tabs.compare import ComparePane
 from gil_tui.ui.widgets.compare_cores import CompactCores
 from gil_tui.ui.widgets.compare_views import InterpreterPicker
 from gil_tui.ui.widgets.key_bar import KeyBar
+from gil_tui.ui.widgets.text_table import TextTable
 from gil_tui.ui.widgets.speedup_chart import chart_text, plot_text
 
 HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
@@ -157,8 +158,7 @@ def text_of(app: App, selector: str) -> str:
 
 
 def rows(app: App, selector: str = "#cmp-table") -> list[list[str]]:
-    table = app.query_one(selector, DataTable)
-    return [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+    return app.query_one(selector, TextTable).plain_rows()
 
 
 def descendants() -> set[int]:

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, SelectionList, Static
+from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection as Choice
 
 from gil_tui.engine.interpreters import Interpreter
@@ -25,6 +25,7 @@ from gil_tui.ui.compare_rows import (MATRIX_COLUMNS, POINT_COLUMNS, caption, mat
 from gil_tui.ui.tabs.interpreters import shorten_path
 from gil_tui.ui.widgets.compare_cores import CompactCores
 from gil_tui.ui.widgets.speedup_chart import ScalingPlot, SpeedupChart
+from gil_tui.ui.widgets.text_table import TextTable
 
 
 def picker_prompt(interp: Interpreter) -> Text:
@@ -38,17 +39,6 @@ def column_widths(columns: Sequence[tuple[str, str]], rows: list[list[str | Text
     """Each column's width: its widest cell or header."""
     return [max([cell_len(header), *(cell_len(str(row[n])) for row in rows)])
             for n, (_, header) in enumerate(columns)]
-
-
-def fill_table(table: DataTable, columns: Sequence[tuple[str, str]],
-               rows: list[list[str | Text]], widths: list[int]) -> None:
-    """Replace the table's columns and rows. The widths are given, not measured later
-    by the table when idle, so what is drawn never depends on when that happens."""
-    table.clear(columns=True)
-    for (key, header), width in zip(columns, widths):
-        table.add_column(header, key=key, width=width)
-    for n, row in enumerate(rows):
-        table.add_row(*row, key=str(n))
 
 
 class InterpreterPicker(Vertical):
@@ -123,14 +113,12 @@ class MatrixView(VerticalScroll, can_focus=False):
     MatrixView { height: 1fr; scrollbar-size-vertical: 1; }
     MatrixView #cmp-matrix-body { height: auto; }
     MatrixView .view-caption { height: auto; padding: 0 1; color: $text-muted; }
-    MatrixView DataTable { height: auto; border: none; margin-bottom: 1; overflow-x: hidden; }
+    MatrixView TextTable { margin-bottom: 1; }
     MatrixView #cmp-verdict { height: auto; padding: 0 1; margin-top: 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: list[list] = []
-        self._widths: list[int] = []
         self._texts: tuple[Any, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -139,29 +127,22 @@ class MatrixView(VerticalScroll, can_focus=False):
         # and Textual redraws every sibling of a widget that changes (the table too).
         with Vertical(id="cmp-matrix-body"):
             yield Static(id="cmp-caption", classes="view-caption")
-            yield DataTable(id="cmp-table", show_cursor=False)
+            yield TextTable(id="cmp-table")
             yield SpeedupChart(id="cmp-chart")
             yield Static(id="cmp-verdict")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).can_focus = False
         self.show(None)
 
     def show(self, result: MatrixResult | None, *, from_history: bool = False,
              position: tuple[int, int] = (1, 1), running: bool = False,
              rebuild: bool = True) -> None:
-        """Draw ``result`` (rows updated in place unless ``rebuild`` or the shape changed)."""
-        table = self.query_one(DataTable)
+        """Draw ``result``; only what changed is drawn again (``rebuild`` is kept for the
+        callers' sake: the table compares its rows itself)."""
+        table = self.query_one(TextTable)
         rows = matrix_rows(result) if result is not None else []
-        widths = column_widths(MATRIX_COLUMNS, rows)
-        if rebuild or table.row_count != len(rows) or widths != self._widths:
-            fill_table(table, MATRIX_COLUMNS, rows, widths)
-        else:  # only the cells that changed
-            for n, (row, old) in enumerate(zip(rows, self._rows)):
-                for (key, _), value, was in zip(MATRIX_COLUMNS, row, old):
-                    if value != was:
-                        table.update_cell(str(n), key, value)
-        self._rows, self._widths = rows, widths
+        table.show([header for _, header in MATRIX_COLUMNS], rows,
+                   column_widths(MATRIX_COLUMNS, rows))
         table.display = bool(rows)
         self.query_one(SpeedupChart).show(result)
         if result is None:
@@ -185,26 +166,26 @@ class ScalingView(VerticalScroll, can_focus=False):
     ScalingView { height: 1fr; scrollbar-size-vertical: 1; }
     ScalingView .view-caption { height: auto; padding: 0 1; color: $text-muted; }
     ScalingView #cmp-fit { height: auto; padding: 0 1; margin-bottom: 1; }
-    ScalingView DataTable { height: auto; border: none; }
+
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="cmp-sweep-caption", classes="view-caption")
         yield ScalingPlot(id="cmp-plot")
         yield Static(id="cmp-fit")
-        yield DataTable(id="cmp-points", show_cursor=False)
+        yield TextTable(id="cmp-points")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).can_focus = False
         self.show(None)
 
     def show(self, result: SweepResult | None) -> None:
         plot = self.query_one(ScalingPlot)
         plot.show(result)
         plot.display = result is not None
-        table = self.query_one(DataTable)
+        table = self.query_one(TextTable)
         rows = point_rows(result) if result is not None else []
-        fill_table(table, POINT_COLUMNS, rows, column_widths(POINT_COLUMNS, rows))
+        table.show([header for _, header in POINT_COLUMNS], rows,
+                   column_widths(POINT_COLUMNS, rows))
         table.display = bool(rows)
         self.query_one("#cmp-sweep-caption", Static).update(
             sweep_caption(result) if result is not None else
