@@ -94,6 +94,7 @@ def during_matrix(gil_tui: str, width: str, height: str, repeat: int) -> int:
     ms = sorted(v * 1000 for v in values)
     print(f"{'v during a matrix':<22} median {statistics.median(ms):6.1f} ms   max {ms[-1]:6.1f} ms"
           f"   ({len(ms)} presses; matrix still running at the end: {running}; goal < 100 ms)")
+    print(f"{'':<22} all: {' '.join(f'{v:.0f}' for v in ms)}")
     return 0
 
 
