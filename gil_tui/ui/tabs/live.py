@@ -61,8 +61,9 @@ class LivePane(Vertical):
     LivePane #live-top { height: auto; max-height: 50%; }
     LivePane #live-cores { width: 1fr; max-height: 100%; overflow-y: auto; }
     LivePane #live-lower { height: 1fr; }
-    LivePane DataTable { border: none; border-top: solid $panel-lighten-2;
-                         border-title-color: $text-muted; border-title-style: bold; }
+    LivePane DataTable, LivePane WorkersTable {
+        border: none; border-top: solid $panel-lighten-2;
+        border-title-color: $text-muted; border-title-style: bold; }
     LivePane #live-explain { height: auto; min-height: 1; padding: 0 1; color: $text; }
     """
 

@@ -32,6 +32,8 @@ class RunStatus(Vertical):
     #: fewer widgets make every screen update of the Live tab cheaper.
     BAR = 28
 
+    _lines = 0
+
     def compose(self) -> ComposeResult:
         yield Static(Text("idle · press r to run", style="dim"), id="status-text")
 
@@ -56,4 +58,7 @@ class RunStatus(Vertical):
             text.append_text(progress_text(tracker.fraction, self.BAR))
         if note:
             text.append(f"\n{note}", style="italic")
-        self.query_one("#status-text", Static).update(text)
+        # A new layout (costly: the whole screen) only when the number of lines changes.
+        lines = text.plain.count("\n")
+        self.query_one("#status-text", Static).update(text, layout=lines != self._lines)
+        self._lines = lines

@@ -37,7 +37,7 @@ class TextTable(Widget):
         headers, rows, widths = list(headers), [list(r) for r in rows], list(widths)
         if (headers, rows, widths) == (self.headers, self.rows, self.widths):
             return
-        relayout = len(rows) != len(self.rows)
+        relayout = len(rows) != len(self.rows) or bool(headers) != bool(self.headers)
         self.headers, self.rows, self.widths = headers, rows, widths
         self.refresh(layout=relayout)
 
@@ -50,7 +50,7 @@ class TextTable(Widget):
         return [[str(cell) for cell in row] for row in self.rows]
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return 1 + len(self.rows) if self.rows else 0
+        return 1 + len(self.rows) if self.headers else 0
 
     def render(self) -> Text:
         widths = list(self.widths)
@@ -58,7 +58,7 @@ class TextTable(Widget):
             room = self.content_size.width - sum(widths[:-1]) - 2 * len(widths)
             widths[-1] = max(3, min(widths[-1], room))
         out = Text(no_wrap=True, overflow="crop", end="")
-        if not self.rows:
+        if not self.headers:
             return out
         header = self._line(self.headers, widths)
         header.stylize(self.get_component_rich_style("text-table--header"))
@@ -78,6 +78,8 @@ class TextTable(Widget):
         line = Text(end="")
         for cell, width in zip(cells, widths):
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            if text.justify == "right" and text.cell_len < width:
+                text.pad_left(width - text.cell_len)
             text.truncate(width, overflow="ellipsis", pad=True)
             line.append(" ")
             line.append_text(text)
