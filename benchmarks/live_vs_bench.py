@@ -1,75 +1,97 @@
 """Does a run measured inside the app match the same run from `gil-tui bench`?
 
-Runs the same spec alternately through `gil-tui bench --json` (a subprocess, no UI)
-and through the Live tab (the real app, headless, sampling at 4 Hz), several times,
-and prints the median wall times and their difference. Goal (issue 4): within 5%.
+Runs the same spec alternately through `gil-tui bench --json` (no UI) and through the
+real app in a tmux terminal, as a person would (`gil-tui live ... --run`: the app
+draws its cores, workers and status all along), several times, and prints the median
+wall times and their difference. The app's figure is read from its results history
+(each run uses a fresh GIL_TUI_HOME). Goal (issue 4): within 5%.
 
-    python benchmarks/live_vs_bench.py [--repeat 3] [--mode threads] [--scale 0.5]
+    python benchmarks/live_vs_bench.py [--repeat 5] [--mode threads] [--scale 0.5]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gil_tui.engine.spec import Mode, Workload  # noqa: E402
-from gil_tui.ui.app import make_app  # noqa: E402
-from gil_tui.ui.selection import Selection  # noqa: E402
-from gil_tui.ui.tabs.live import LivePane  # noqa: E402
+SESSION = "gil-tui-live-vs-bench"
 
 
-def bench_once(args) -> float:
-    out = subprocess.run(
-        [sys.executable, "-m", "gil_tui", "bench", "--workload", args.workload, "--mode",
-         args.mode, "--workers", str(args.workers), "--scale", str(args.scale), "--json"],
-        capture_output=True, text=True, check=True, cwd=ROOT)
+def spec_args(args) -> list[str]:
+    return ["--workload", args.workload, "--mode", args.mode, "--workers",
+            str(args.workers), "--scale", str(args.scale)]
+
+
+def gil_tui() -> str:
+    return str(Path(sys.executable).with_name("gil-tui"))
+
+
+def bench_once(args, home: str) -> float:
+    env = {**os.environ, "GIL_TUI_HOME": home}
+    out = subprocess.run([gil_tui(), "bench", *spec_args(args), "--json"],
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout)["wall_s"]
 
 
-async def live_once(args) -> float:
-    app = make_app(tab="live")
-    async with app.run_test(size=(120, 40)) as pilot:
-        pane = app.query_one(LivePane)
-        selection = Selection(workload=Workload(args.workload), mode=Mode.SEQUENTIAL,
-                              scale=args.scale)
-        pane.selection = selection
-        await pilot.press("r")  # the baseline first, so the next run starts at once
-        while pane.running or not pane.session.records:
-            await pilot.pause(0.05)
-        pane.selection = selection.replace(mode=Mode(args.mode), workers=args.workers)
-        await pilot.press("r")
-        await pilot.pause(0.1)
-        while pane.running:
-            await pilot.pause(0.05)
-        record = pane.session.records[-1]
-        if record.result is None:
-            raise SystemExit(f"the run failed in the app: {record.error}")
-        return record.result.wall_s
+def history_runs(home: str) -> list[dict]:
+    runs = []
+    for path in Path(home).rglob("history*.jsonl"):
+        for line in path.read_text().splitlines():
+            try:
+                runs.append(json.loads(line))
+            except ValueError:
+                pass
+    return runs
+
+
+def live_once(args, home: str, timeout: float = 120.0) -> float:
+    """The app runs the baseline (sequential) first, then the run; both go to history."""
+    command = " ".join([f"GIL_TUI_HOME={home}", gil_tui(), "live", *spec_args(args), "--run"])
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40",
+                    command], check=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = [r for r in history_runs(home) if r.get("spec", {}).get("mode") == args.mode]
+            if runs:
+                return runs[-1]["wall_s"]
+            time.sleep(0.2)
+        raise SystemExit("the app did not finish the run in time")
+    finally:
+        subprocess.run(["tmux", "send-keys", "-t", SESSION, "q"], capture_output=True)
+        time.sleep(1.0)
+        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workload", default="cpu")
     parser.add_argument("--mode", default="threads")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scale", type=float, default=0.5)
     args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is needed (apt-get install tmux)", file=sys.stderr)
+        return 1
     bench, live = [], []
     for _ in range(args.repeat):
-        bench.append(bench_once(args))
-        live.append(asyncio.run(live_once(args)))
+        with tempfile.TemporaryDirectory() as home:
+            bench.append(bench_once(args, home))
+        with tempfile.TemporaryDirectory() as home:
+            live.append(live_once(args, home))
     b, lv = statistics.median(bench), statistics.median(live)
     print(f"{args.workload} {args.mode} x{args.workers}, scale {args.scale}, "
-          f"{args.repeat} runs each (alternating)")
+          f"{args.repeat} runs each (alternating; the app in tmux at 120x40, 4 Hz)")
     print(f"gil-tui bench : median {b:.3f} s  ({', '.join(f'{x:.3f}' for x in bench)})")
     print(f"Live tab      : median {lv:.3f} s  ({', '.join(f'{x:.3f}' for x in live)})")
     print(f"difference    : {100 * (lv - b) / b:+.1f}%   (goal: within 5%)")

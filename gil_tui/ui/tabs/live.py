@@ -18,7 +18,7 @@ from textual.signal import Signal
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from gil_tui.engine.events import Error, Hello, Result
+from gil_tui.engine.events import Error, Hello, Progress, Result
 from gil_tui.engine.history import HistoryError
 from gil_tui.engine.interpreters import Interpreter
 from gil_tui.engine.latency import LatencyServer
@@ -416,7 +416,11 @@ class LivePane(Vertical):
                 elif isinstance(event, Error):
                     return self._finish(self.session.add_failure(
                         spec, event.message, cancelled=event.cancelled))
-                self._show_status()
+                if not isinstance(event, Progress):
+                    # Progress is drawn with the next sample of the cores (4 times a
+                    # second, in one frame with the bars); the workers send it up to
+                    # 4 times a second each, and every redraw costs the run some CPU.
+                    self._show_status()
             cancelled = bool(getattr(runner, "cancelled", False))
             return self._finish(self.session.add_failure(
                 spec, "cancelled" if cancelled else "the run ended without a result",
