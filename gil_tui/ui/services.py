@@ -31,11 +31,14 @@ class TreeSamplerLike(Protocol):
     def sample(self) -> monitor.TreeSample: ...
 
 
-#: Runs started from the app lower their CPU priority by this much (the worker's
-#: ``--nice``), so that drawing and keys stay quick while a run keeps every core
-#: busy. Measured here during a Compare matrix: a key press answered in about
-#: 200 ms at equal priority, under 100 ms with the workers at nice 5.
-WORKER_NICE = 5
+#: Runs started from the app can lower their CPU priority by this much (the worker's
+#: ``--nice``). Measured on this 2-core VM: at nice 5 a key press during a Compare
+#: matrix was answered about 10 ms sooner (62 vs 71 ms median), but a processes run
+#: in the Live tab came out up to 20% slower than the same run from `gil-tui bench`
+#: (best of 9: +21% at nice 5, +2.5% at nice 0), because the app's own drawing and
+#: the terminal then always win the cores. The figures are the point of the app, so
+#: the runs keep the normal priority.
+WORKER_NICE = 0
 
 
 def _runner(spec: RunSpec, latency_url: str | None) -> RunnerLike:
