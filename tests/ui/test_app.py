@@ -174,3 +174,30 @@ async def test_too_small_terminal_shows_a_hint_and_recovers() -> None:
         await pilot.pause()
         assert not app.screen.has_class("-too-small")
         assert app.query_one("KeyBar").display
+
+
+async def test_quick_moves_in_the_contents_list_settle() -> None:
+    """Down then enter in the list, then n and p at once: the index must settle (it once
+    bounced between two lessons for ever, the app at 100% CPU)."""
+    app = make_app(services=fake_services())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(LessonsPane)
+        await pilot.press("t")
+        await pilot.pause()
+        pane.index = 3  # two moves in flight before the list answers either
+        pane.index = 4
+        await pilot.pause(0.3)
+        changes = []
+        original = type(pane).watch_index
+
+        def counting(self, index: int) -> None:
+            changes.append(index)
+            original(self, index)
+
+        type(pane).watch_index = counting
+        try:
+            await pilot.pause(0.5)
+        finally:
+            type(pane).watch_index = original
+        assert changes == [], f"the lesson index kept changing: {changes[:10]}"
+        assert pane.index == app.query_one("#lesson-list", OptionList).highlighted

@@ -173,7 +173,11 @@ class LessonsPane(Horizontal):
         self._heading.update(heading)
         option_list = self._list
         if option_list.highlighted != index:
-            option_list.highlighted = index
+            # Without prevent(), the list would answer with an OptionHighlighted of its
+            # own; with two moves in flight (a quick n, or down then enter), the two
+            # answers set the index back and forth for ever (the app spun at 100%).
+            with option_list.prevent(OptionList.OptionHighlighted):
+                option_list.highlighted = index
         # The heading and the list show the move at once; the lesson follows a frame later.
         self.call_after_refresh(self._swap_document, index)
 
