@@ -201,3 +201,19 @@ async def test_quick_moves_in_the_contents_list_settle() -> None:
             type(pane).watch_index = original
         assert changes == [], f"the lesson index kept changing: {changes[:10]}"
         assert pane.index == app.query_one("#lesson-list", OptionList).highlighted
+
+
+async def test_the_built_screen_is_frozen_for_the_garbage_collector(monkeypatch) -> None:
+    import gc
+
+    from gil_tui.ui.app import GilTuiApp
+
+    monkeypatch.setattr(GilTuiApp, "GC_FREEZE_AFTER", 0.05)
+    gc.unfreeze()
+    try:
+        app = make_app(tab="live", services=fake_services())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            assert gc.get_freeze_count() > 1000, "the widgets moved to the permanent generation"
+    finally:
+        gc.unfreeze()
