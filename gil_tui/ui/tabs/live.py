@@ -52,6 +52,11 @@ def controls_text(items: list[tuple[str, str, str]], width: int) -> Text:
     return text
 
 
+#: The run's process tree (workers table, status) is sampled and drawn at most this
+#: often; the cores at the chosen rate (4 Hz by default).
+TREE_HZ = 2.0
+
+
 class LivePane(Vertical):
     """Controls, per-core bars, run status, workers and results."""
 
@@ -111,7 +116,10 @@ class LivePane(Vertical):
             self.cores, self.tree, self.pid = cores, tree, pid
 
         def can_replace(self, message: Message) -> bool:
-            return isinstance(message, LivePane.Sampled)
+            # A newer sample replaces a waiting one, unless that one has the process
+            # tree and this one has not (the tree comes only every other sample).
+            return isinstance(message, LivePane.Sampled) and (
+                self.tree is not None or message.tree is None)
 
     class RunFinished(Message):
         """A run ended (ok, failed or cancelled); the record is in the session."""
@@ -253,14 +261,22 @@ class LivePane(Vertical):
         cores = self.services.core_sampler()
         tree = None
         tree_pid: int | None = None
+        tree_at = 0.0
         while not worker.is_cancelled:
             started = time.monotonic()
             pid = self._tree_pid
             if pid != tree_pid:
                 tree, tree_pid = (self.services.tree_sampler(pid) if pid else None), pid
+                tree_at = 0.0
+            # The run's processes and threads at most TREE_HZ times a second: reading
+            # every thread's times and redrawing the table costs the run CPU, while
+            # the cores keep the full rate.
+            due = tree is not None and started - tree_at >= 1.0 / TREE_HZ - 0.02
             try:
                 core_sample = cores.sample()
-                tree_sample = tree.sample() if tree is not None else None
+                tree_sample = tree.sample() if due else None
+                if due:
+                    tree_at = started
             except Exception:  # a vanished process: try again next tick
                 tree_sample = None
                 core_sample = None
@@ -280,8 +296,9 @@ class LivePane(Vertical):
         visible = self._visible()
         self._cores.push(message.cores.percents, visible)
         self.cores_signal.publish(message.cores.percents)
-        if self.tracker is not None and self.running and visible:
-            if message.tree is not None and message.pid == self._tree_pid:
+        if self.tracker is not None and self.running and visible and message.tree is not None:
+            # The table and the status follow the tree (TREE_HZ), not every sample.
+            if message.pid == self._tree_pid:
                 self._tree_sample = message.tree
                 self.query_one("#live-workers", WorkersTable).show_rows(
                     self.tracker.rows(message.tree, root_pid=message.pid))
