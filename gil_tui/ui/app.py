@@ -110,18 +110,35 @@ class GilTuiApp(App[int]):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
 
-    def _focus_tab(self, tab: str) -> None:
+    def _focus_tab(self, tab: str, retry: bool = True) -> None:
         if self.query_one("#main-tabs", TabbedContent).active != tab:
             return  # the user moved on meanwhile: focusing would switch back
+        pane = self.query_one(f"#{tab}", TabPane)
         if tab == "lessons":
             self.query_one("#lesson-heading").focus()
         else:
-            pane = self.query_one(f"#{tab}", TabPane)
             focusable = [w for w in pane.query("*") if w.focusable]
             if focusable:
                 focusable[0].focus()
             else:
                 self.query_one("#main-tabs Tabs").focus()
+        if retry:  # quick tab switches can leave the focus nowhere: check once more
+            self.call_after_refresh(self._check_focus, tab)
+
+    def _check_focus(self, tab: str) -> None:
+        focused = self.screen.focused
+        if focused is None and isinstance(self.screen, Screen) and not self.screen.is_modal:
+            self._focus_tab(tab, retry=False)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # The tab's keys only work with the focus inside it: never leave it nowhere
+        # (a widget that gets hidden while focused drops the focus).
+        self.call_after_refresh(self._refocus_if_lost)
+
+    def _refocus_if_lost(self) -> None:
+        if self.screen.focused is None and not self.screen.is_modal \
+                and self.screen is self.screen_stack[0]:
+            self._focus_tab(self.query_one("#main-tabs", TabbedContent).active, retry=False)
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab and put the focus inside it."""
@@ -143,6 +160,18 @@ class GilTuiApp(App[int]):
         # Samples can still arrive while the app closes.
         if self._compare is not None and self._compare.is_attached:
             self._compare.show_cores(percents)
+
+    def run_elsewhere(self, pane: object) -> str | None:
+        """Why `pane` should not start a run now (another tab's run is going), or None.
+
+        Two runs at once share the cores and skew each other's times."""
+        if pane is not self._compare and self._compare is not None and self._compare.running:
+            return ("A Compare matrix is running: two runs at once would skew each other's "
+                    "times. Wait for it, or cancel it (x in the Compare tab).")
+        if pane is not self._live and self._live is not None and self._live.running:
+            return ("A Live run is under way: two runs at once would skew each other's "
+                    "times. Wait for it, or cancel it (x in the Live tab).")
+        return None
 
     @on(LessonsPane.TryIt)
     def _try_it(self, event: LessonsPane.TryIt) -> None:

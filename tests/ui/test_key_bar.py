@@ -73,3 +73,32 @@ async def test_narrow_terminal_keeps_what_fits_and_the_palette_key() -> None:
         assert text.rstrip().endswith("^p palette")
         assert bar.shown[0].description == "Run"
         assert len(bar.shown) < len(bar.items) + 1, "some keys had no room"
+
+
+async def test_the_focus_is_never_left_nowhere_so_the_tab_keys_keep_working() -> None:
+    app = make_app(tab="compare", services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.set_focus(None)  # what a widget hidden while focused does
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is app.query_one("#cmp-controls")
+        assert "Run" in shown(app.query_one(KeyBar))
+
+
+async def test_a_second_run_in_another_tab_is_refused() -> None:
+    app = make_app(tab="live", services=fake_services(delay=0.3))
+    async with app.run_test(size=(100, 30)) as pilot:
+        live = app.query_one(LivePane)
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.pause()  # the focus moves into the Compare tab after a refresh
+        assert live.running
+        await pilot.press("r")
+        await pilot.pause()
+        from gil_tui.ui.tabs.compare import ComparePane
+
+        assert not app.query_one(ComparePane).running
+        assert any("Live run is under way" in n.message for n in app._notifications)

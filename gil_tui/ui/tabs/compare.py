@@ -53,7 +53,8 @@ class ComparePane(Vertical):
     ComparePane #cmp-controls { height: auto; padding: 0 1; background: $boost; }
     ComparePane #cmp-picker { display: none; }
     ComparePane #cmp-progress-row { height: 1; padding: 0 1; }
-    ComparePane #cmp-progress { width: 1fr; height: 1; }
+    ComparePane #cmp-progress { width: 1fr; height: 1; margin-right: 1;
+                                text-wrap: nowrap; text-overflow: ellipsis; }
     ComparePane #cmp-bar { display: none; width: 34; height: 1; }
     ComparePane.-running #cmp-bar { display: block; }
     ComparePane #cmp-views { height: 1fr; }
@@ -283,6 +284,10 @@ class ComparePane(Vertical):
             self.notify("A run is under way: wait for it, or press x to cancel it.",
                         severity="warning", timeout=3)
             return
+        busy = getattr(self.app, "run_elsewhere", lambda _pane: None)(self)
+        if busy:
+            self.notify(busy, severity="warning", timeout=5)
+            return
         targets = self.targets()
         if not targets:
             self.action_pick(True)
@@ -486,7 +491,7 @@ class ComparePane(Vertical):
         self.refresh_bindings()
         for warning in warnings[:3]:
             self.notify(warning, severity="warning")
-        self.notify(history_note(newest), timeout=5)
+        self.notify(history_note(newest), timeout=5, markup=False)  # it has [ and ]
 
     def _copy_source(self) -> tuple[MatrixResult | SweepResult, bool] | None:
         """What `c` copies: the sweep or the table on show (and "from the history"), or None."""

@@ -28,7 +28,8 @@ class LessonsPane(Horizontal):
     LessonsPane #lesson-list { width: 30; height: 1fr; border: none; border-right: tall $panel; }
     LessonsPane.-hide-list #lesson-list { display: none; }
     LessonsPane #lesson-main { width: 1fr; height: 1fr; }
-    LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
+    LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted;
+                                  text-wrap: nowrap; text-overflow: ellipsis; }
     LessonsPane #lesson-doc { height: 1fr; padding: 0 0 1 2; }
     LessonsPane #lesson-heading:focus { color: $text; text-style: bold; }
     """

@@ -316,6 +316,10 @@ class LivePane(Vertical):
             self.notify("A run is under way: wait for it, or press x to cancel it.",
                         severity="warning", timeout=3)
             return
+        busy = getattr(self.app, "run_elsewhere", lambda _pane: None)(self)
+        if busy:
+            self.notify(busy, severity="warning", timeout=5)
+            return
         try:
             spec = self.selection.to_spec()
         except SpecError as exc:
