@@ -1,7 +1,7 @@
 """Does a run measured inside the app match the same run from `gil-tui bench`?
 
-Runs the same spec alternately through `gil-tui bench --json` (no UI) and through the
-real app in a tmux terminal, as a person would (`gil-tui live ... --run`: the app
+Runs the same spec alternately through `gil-tui bench --json` (no UI; the sequential
+baseline first, as the app runs it) and through the real app in a tmux terminal, as a person would (`gil-tui live ... --run`: the app
 draws its cores, workers and status all along), several times, and prints the median
 wall times and their difference. The app's figure is read from its results history
 (each run uses a fresh GIL_TUI_HOME). Goal (issue 4): within 5%.
@@ -35,7 +35,12 @@ def gil_tui() -> str:
 
 
 def bench_once(args, home: str) -> float:
+    """The sequential baseline first, then the run, as the app does: the run then starts
+    on a machine in the same state (on this VM a busy core runs slower a moment later)."""
     env = {**os.environ, "GIL_TUI_HOME": home}
+    baseline = [a if a != args.mode else "sequential" for a in spec_args(args)]
+    subprocess.run([gil_tui(), "bench", *baseline, "--json"],
+                   capture_output=True, text=True, check=True, env=env)
     out = subprocess.run([gil_tui(), "bench", *spec_args(args), "--json"],
                          capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout)["wall_s"]
