@@ -59,7 +59,7 @@ def live_run(mode: str, workers: int = 2, start_method: str | None = None):
     return steps
 
 
-def compare_run(view: str = "matrix", scale: float = 0.25, others: int = 1):
+def compare_run(view: str = "matrix", scale: float = 0.25, others: int = 1, repeat: int = 3):
     """Wait for the interpreters, keep this one and the newest other one, run the matrix
     (or the scaling sweep) at a small scale, and wait until it has finished."""
 
@@ -75,7 +75,7 @@ def compare_run(view: str = "matrix", scale: float = 0.25, others: int = 1):
         current = [i.path for i in found if i.source == "current"]
         newest = [i.path for i in reversed(found) if i.source != "current"]
         pane.choice = pane.choice.replace(paths=tuple(current + newest[:others]),
-                                          scale=scale, repeat=1)
+                                          scale=scale, repeat=repeat)
         if view == "scaling":
             await pilot.press("v")
         await pilot.press("r")

@@ -136,11 +136,14 @@ def _noise(result: MatrixResult, ok: list[Cell]) -> str:
     if low >= 0.8 and not beyond:
         return ""
     if low < 0.8:
-        why = f"a sequential run kept only {low:.2f} of a core busy"
-    else:
-        why = f"a speedup above what {cores} cores allow ({fmt_speedup(beyond[0].speedup)})"
-    return (f"Careful: {why}, so other programs were competing for the CPU and these figures "
-            "are noisy; repeat the matrix (more runs per cell) on a quieter machine.")
+        return (f"Careful: a sequential run kept only {low:.2f} of a core busy, so other "
+                "programs were competing for the CPU and these figures are noisy; repeat the "
+                "matrix (more runs per cell) on a quieter machine.")
+    return (f"Careful: a speedup above what {cores} cores allow "
+            f"({fmt_speedup(beyond[0].speedup)}) means the machine ran at different speeds "
+            "from run to run (other programs, or a CPU or virtual machine that slows down "
+            "under load), so these figures are noisy; repeat the matrix with more runs per "
+            "cell, on a quieter machine.")
 
 
 def verdict(result: MatrixResult) -> str:

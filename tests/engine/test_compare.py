@@ -413,6 +413,7 @@ async def test_verdict_warns_when_the_numbers_show_a_busy_machine():
              (GIL.path, "processes"): [1.1]}
     text = verdict(await fake_matrix("cpu", walls, targets=(GIL,)))
     assert "Careful: a speedup above what 2 cores allow (2.50x)" in text
+    assert "ran at different speeds" in text
 
     class Idle(FakeRuns):
         async def __call__(self, spec, **kw):
