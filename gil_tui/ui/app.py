@@ -110,7 +110,7 @@ class GilTuiApp(App[int]):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
 
-    def _focus_tab(self, tab: str, retry: bool = True) -> None:
+    def _focus_tab(self, tab: str) -> None:
         if self.query_one("#main-tabs", TabbedContent).active != tab:
             return  # the user moved on meanwhile: focusing would switch back
         pane = self.query_one(f"#{tab}", TabPane)
@@ -122,13 +122,6 @@ class GilTuiApp(App[int]):
                 focusable[0].focus()
             else:
                 self.query_one("#main-tabs Tabs").focus()
-        if retry:  # quick tab switches can leave the focus nowhere: check once more
-            self.call_after_refresh(self._check_focus, tab)
-
-    def _check_focus(self, tab: str) -> None:
-        focused = self.screen.focused
-        if focused is None and isinstance(self.screen, Screen) and not self.screen.is_modal:
-            self._focus_tab(tab, retry=False)
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         # The tab's keys only work with the focus inside it: never leave it nowhere
@@ -136,9 +129,8 @@ class GilTuiApp(App[int]):
         self.call_after_refresh(self._refocus_if_lost)
 
     def _refocus_if_lost(self) -> None:
-        if self.screen.focused is None and not self.screen.is_modal \
-                and self.screen is self.screen_stack[0]:
-            self._focus_tab(self.query_one("#main-tabs", TabbedContent).active, retry=False)
+        if self.screen is self.screen_stack[0] and self.screen.focused is None:
+            self._focus_tab(self.query_one("#main-tabs", TabbedContent).active)
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab and put the focus inside it."""

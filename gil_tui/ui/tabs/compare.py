@@ -103,6 +103,9 @@ class ComparePane(Vertical):
         self._total_steps = 0
         self._started = 0.0
         self._job: Any = None
+        self._bars: CompactCores | None = None  # set on mount
+        self._progress_line: Static | None = None
+        self._progress_bar: Static | None = None
         #: seconds, for the elapsed times shown (tests freeze it)
         self._clock = self.services.extra.get("compare_clock", time.monotonic)
 
@@ -120,6 +123,10 @@ class ComparePane(Vertical):
             yield ScalingView(id="cmp-scaling")
 
     def on_mount(self) -> None:
+        # Kept, not queried: these are drawn up to 4 times a second during a matrix.
+        self._bars = self.query_one("#cmp-cores", CompactCores)
+        self._progress_line = self.query_one("#cmp-progress", Static)
+        self._progress_bar = self.query_one("#cmp-bar", Static)
         # The progress line is also redrawn with each sample of the cores (4 times a
         # second, in the same frame as the bars); this ticker covers the gaps.
         self._ticker = self.set_interval(1.0, self._show_progress, pause=True)
@@ -264,11 +271,10 @@ class ComparePane(Vertical):
 
     def show_cores(self, percents: Sequence[float]) -> None:
         """A sample of the cores (0-100 each); drawn only while the matrix view is on show."""
-        try:
-            bars = self.query_one("#cmp-cores", CompactCores)
-        except NoMatches:  # not mounted yet
+        bars = self._bars
+        if bars is None:  # not mounted yet
             return
-        node = bars
+        node: Any = bars
         while node is not None:
             if not node.display:
                 return
@@ -412,7 +418,7 @@ class ComparePane(Vertical):
         self._show_progress()
         shown = self._shown()
         if self.matrix is not None and shown is not None and shown[0] is self.matrix.result:
-            self._show_table(rebuild=False)
+            self._show_table()
         elif self.sweep is not None:
             self.query_one(ScalingView).show(self.sweep.result)
 
@@ -424,11 +430,9 @@ class ComparePane(Vertical):
                     style="yellow" if pythons == [] else "dim")
 
     def _show_progress(self) -> None:
-        try:
-            line = self.query_one("#cmp-progress", Static)
-            bar = self.query_one("#cmp-bar", Static)
-        except NoMatches:
+        if self._progress_line is None:  # not mounted yet
             return
+        line, bar = self._progress_line, self._progress_bar
         job = self.matrix or self.sweep
         if not self.running or job is None:
             line.update(self._idle_text() if not self.running else Text("starting…"),
@@ -449,13 +453,12 @@ class ComparePane(Vertical):
     def _shown(self) -> tuple[MatrixResult, bool] | None:
         return self.tables[self.index] if self.tables else None
 
-    def _show_table(self, rebuild: bool = True) -> None:
+    def _show_table(self) -> None:
         shown = self._shown()
         result, from_history = shown if shown is not None else (None, False)
         running = self.matrix is not None and result is self.matrix.result
         self.query_one(MatrixView).show(result, from_history=from_history, running=running,
-                                        position=(self.index + 1, len(self.tables)),
-                                        rebuild=rebuild)
+                                        position=(self.index + 1, len(self.tables)))
 
     def action_page(self, step: int) -> None:
         if len(self.tables) > 1:

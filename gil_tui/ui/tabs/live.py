@@ -166,6 +166,7 @@ class LivePane(Vertical):
 
     def on_mount(self) -> None:
         self._cores = self.query_one("#live-cores", CoreBars)
+        self._workers = self.query_one("#live-workers", WorkersTable)
         self._show_controls()
         self._sample_loop()
 
@@ -300,8 +301,7 @@ class LivePane(Vertical):
             # The table and the status follow the tree (TREE_HZ), not every sample.
             if message.pid == self._tree_pid:
                 self._tree_sample = message.tree
-                self.query_one("#live-workers", WorkersTable).show_rows(
-                    self.tracker.rows(message.tree, root_pid=message.pid))
+                self._workers.show_rows(self.tracker.rows(message.tree, root_pid=message.pid))
             self._show_status()
 
     # ------------------------------------------------------------ running

@@ -135,10 +135,8 @@ class MatrixView(VerticalScroll, can_focus=False):
         self.show(None)
 
     def show(self, result: MatrixResult | None, *, from_history: bool = False,
-             position: tuple[int, int] = (1, 1), running: bool = False,
-             rebuild: bool = True) -> None:
-        """Draw ``result``; only what changed is drawn again (``rebuild`` is kept for the
-        callers' sake: the table compares its rows itself)."""
+             position: tuple[int, int] = (1, 1), running: bool = False) -> None:
+        """Draw ``result``; only what changed is drawn again."""
         table = self.query_one(TextTable)
         rows = matrix_rows(result) if result is not None else []
         table.show([header for _, header in MATRIX_COLUMNS], rows,

@@ -62,11 +62,8 @@ class WorkersTable(VerticalScroll):
         yield TextTable()
 
     def on_mount(self) -> None:
+        self.table = self.query_one(TextTable)
         self.show_rows([])  # the header, before any run
-
-    @property
-    def table(self) -> TextTable:
-        return self.query_one(TextTable)
 
     def show_rows(self, rows: Sequence[WorkerRow]) -> None:
         """Show exactly these rows (the first MAX_ROWS, then a count of the rest)."""
