@@ -30,3 +30,22 @@ def one_clear_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     return lines[0]
+
+
+def wait_for_child(pid: int, script_suffix: str, timeout: float = 15.0):
+    """The child process of `pid` whose command line runs a file ending in
+    `script_suffix` (a psutil.Process), waiting up to `timeout` s; None if none came."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(pid).children():
+            try:
+                if any(arg.endswith(script_suffix) for arg in child.cmdline()):
+                    return child
+            except psutil.Error:
+                pass
+        time.sleep(0.05)
+    return None

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import wait_for_child
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
     "main-guard": ["-o", "methods=spawn,fork"],
@@ -117,7 +119,6 @@ def test_a_timeout_exits_1():
 
 def test_ctrl_c_exits_130_and_ends_the_script():
     import signal
-    import time
 
     import psutil
 
@@ -126,16 +127,7 @@ def test_ctrl_c_exits_130_and_ends_the_script():
          "-o", "increments=50000000", "-o", "trials=1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), cwd=ROOT)
     try:
-        script = None
-        deadline = time.monotonic() + 15
-        while script is None and time.monotonic() < deadline:
-            for child in psutil.Process(proc.pid).children():
-                try:
-                    if any(arg.endswith("race.py") for arg in child.cmdline()):
-                        script = child
-                except psutil.Error:
-                    pass
-            time.sleep(0.05)
+        script = wait_for_child(proc.pid, "race.py")
         assert script is not None, "the race script never started"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)

@@ -22,6 +22,7 @@ import pytest
 from gil_tui.engine import demo_proc, demos
 from gil_tui.engine.demo_proc import run_capped
 from gil_tui.engine.demos import DEMOS, SCRIPTS_DIR, DemoResult, run_demo
+from tests.cli_helpers import wait_for_child
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 LESSONS = Path(demos.__file__).resolve().parent.parent / "lessons"
@@ -336,16 +337,7 @@ def test_demo_scripts_end_when_the_engine_is_killed():
             "run_race(increments=50_000_000, trials=1, timeout=60)")
     engine = subprocess.Popen([sys.executable, "-c", code])
     try:
-        script = None
-        deadline = time.monotonic() + 15
-        while script is None and time.monotonic() < deadline:
-            for child in psutil.Process(engine.pid).children():
-                try:
-                    if any(arg.endswith("race.py") for arg in child.cmdline()):
-                        script = child
-                except psutil.Error:
-                    pass
-            time.sleep(0.05)
+        script = wait_for_child(engine.pid, "race.py")
         assert script is not None, "the race script never started"
         engine.kill()
         engine.wait(5)
