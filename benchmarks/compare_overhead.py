@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gil_tui.engine.compare import Matrix, MatrixPlan, Target  # noqa: E402
-from gil_tui.engine.history import HistoryStore  # noqa: E402
-from gil_tui.engine.interpreters import probe  # noqa: E402
+from gil_tui.engine.compare.matrix import Matrix, MatrixPlan, Target  # noqa: E402
+from gil_tui.engine.history.store import HistoryStore  # noqa: E402
+from gil_tui.engine.system.interpreters import probe  # noqa: E402
 
 
 def main() -> int:

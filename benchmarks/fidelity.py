@@ -32,10 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gil_tui.engine.latency import LatencyServer  # noqa: E402
-from gil_tui.engine.results import RunResult  # noqa: E402
-from gil_tui.engine.runner import run  # noqa: E402
-from gil_tui.engine.spec import RunSpec  # noqa: E402
+from gil_tui.engine.run.latency import LatencyServer  # noqa: E402
+from gil_tui.engine.run.results import RunResult  # noqa: E402
+from gil_tui.engine.run.runner import run  # noqa: E402
+from gil_tui.engine.run.spec import RunSpec  # noqa: E402
 
 
 async def interleaved(

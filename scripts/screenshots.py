@@ -40,9 +40,9 @@ def live_run(mode: str, workers: int = 2, start_method: str | None = None):
     """Select a cpu run in `mode`, start it, and wait until it is well under way."""
 
     async def steps(app: GilTuiApp, pilot) -> None:
-        from gil_tui.engine.spec import Mode, Workload
+        from gil_tui.engine.run.spec import Mode, Workload
         from gil_tui.ui.selection import Selection
-        from gil_tui.ui.tabs.live import LivePane
+        from gil_tui.ui.tabs.live.pane import LivePane
 
         pane = app.query_one(LivePane)
         pane.selection = Selection(workload=Workload.CPU, mode=Mode(mode), workers=workers,
@@ -64,7 +64,7 @@ def compare_run(view: str = "matrix", scale: float = 0.25, others: int = 1, repe
     (or the scaling sweep) at a small scale, and wait until it has finished."""
 
     async def steps(app: GilTuiApp, pilot) -> None:
-        from gil_tui.ui.tabs.compare import ComparePane
+        from gil_tui.ui.tabs.compare.pane import ComparePane
 
         pane = app.query_one(ComparePane)
         for _ in range(600):  # the Interpreters tab discovers them
@@ -92,7 +92,7 @@ def lesson_demo(slug: str, pick_first: bool = False):
     """Open a lesson, run its demo, wait for the result."""
 
     async def steps(app: GilTuiApp, pilot) -> None:
-        from gil_tui.ui.demo_panel import DemoPanel
+        from gil_tui.ui.tabs.lessons.demo_panel import DemoPanel
 
         await pilot.pause(0.5)
         await pilot.press("d")
@@ -156,7 +156,7 @@ async def shoot_watch(name: str, size: tuple[int, int], wait_for_end: bool) -> P
     """`gil-tui watch -- python two_threads.py`, during the run or after it."""
     import tempfile
 
-    from gil_tui.ui.watch import WatchApp
+    from gil_tui.ui.watch.view import WatchApp
 
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "two_threads.py"

@@ -193,10 +193,10 @@ def test_ctrl_c_exits_130_and_leaves_nothing_running(tmp_path):
 
 def test_progress_line_draws_runs_and_the_current_cell():
     from gil_tui.commands.compare import ProgressLine
-    from gil_tui.engine.compare import MatrixProgress, Target
-    from gil_tui.engine.events import Progress
-    from gil_tui.engine.matrix import Cell
-    from gil_tui.engine.spec import Mode
+    from gil_tui.engine.compare.matrix import MatrixProgress, Target
+    from gil_tui.engine.run.events import Progress
+    from gil_tui.engine.compare.model import Cell
+    from gil_tui.engine.run.spec import Mode
 
     out = io.StringIO()
     line = ProgressLine(out)

@@ -13,7 +13,7 @@ import pytest
 from gil_tui import paths
 from gil_tui.cli import main
 from gil_tui.commands.interpreters import FREE_THREADED_HINT, HEADERS, render_table
-from gil_tui.engine.interpreters import parse_probe_output
+from gil_tui.engine.system.interpreters import parse_probe_output
 
 ROOT = Path(__file__).resolve().parents[1]
 PY38 = "/root/.pyenv/versions/3.8.18/bin/python3.8"

@@ -9,7 +9,7 @@ import pytest
 
 from gil_tui.cli import build_parser
 from gil_tui.commands.live import selection_from_args
-from gil_tui.engine.spec import Mode, SpecError, Workload
+from gil_tui.engine.run.spec import Mode, SpecError, Workload
 
 
 def parse(*argv: str):

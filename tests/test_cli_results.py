@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gil_tui.engine.history import HistoryStore
+from gil_tui.engine.history.store import HistoryStore
 from tests.engine.test_history import HERE, THERE, make_result
 
 ROOT = Path(__file__).resolve().parents[1]

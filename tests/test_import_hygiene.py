@@ -63,8 +63,8 @@ def imported_forbidden(module: str, extra: str = "") -> list[str]:
 
 
 def test_the_walk_finds_the_engine_modules():
-    assert "gil_tui.engine.interpreters" in MODULES
-    assert "gil_tui.engine.monitor" in MODULES
+    assert "gil_tui.engine.system.interpreters" in MODULES
+    assert "gil_tui.engine.system.monitor" in MODULES
 
 
 @pytest.mark.parametrize("module", MODULES)

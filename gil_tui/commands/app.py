@@ -36,7 +36,7 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
 def open_watch(argv: list[str] | None = None, pid: int | None = None, hz: float = 4.0,
                log: str | None = None) -> int:
     """`gil-tui watch` with the TUI: the watch view alone; returns the exit code."""
-    from gil_tui.ui.watch import WatchApp
+    from gil_tui.ui.watch.view import WatchApp
 
     app = WatchApp(argv, pid=pid, hz=hz, log=log)
     app.run()

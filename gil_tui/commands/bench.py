@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Sequence, TextIO
 
 # Only the cheap spec module at import time: building the CLI parser must stay
 # fast; the runner (and aiohttp behind it) load when a run starts.
-from gil_tui.engine.spec import (
+from gil_tui.engine.run.spec import (
     MAX_DELAY_MS,
     MAX_SCALE,
     MAX_TASKS,
@@ -34,8 +34,8 @@ from gil_tui.engine.spec import (
 )
 
 if TYPE_CHECKING:
-    from gil_tui.engine.events import Event
-    from gil_tui.engine.results import RunResult
+    from gil_tui.engine.run.events import Event
+    from gil_tui.engine.run.results import RunResult
 
 PROG = "gil-tui bench"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail("error: --start-method applies to --mode processes only", EXIT_USAGE, err)
     python = None
     if args.python is not None:
-        from gil_tui.engine.interpreters import probe
+        from gil_tui.engine.system.interpreters import probe
 
         interp = probe(args.python)
         if not interp.supported:
@@ -155,7 +155,7 @@ def run_bench(
     """Run ``spec`` and print its result; returns the exit code (for tests, too)."""
     import asyncio
 
-    from gil_tui.engine.results import RunError
+    from gil_tui.engine.run.results import RunError
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -183,7 +183,7 @@ def run_bench(
 
 def _remember(result: "RunResult", err: TextIO) -> None:
     """Add the run to the results history; a history problem is a note, not a failure."""
-    from gil_tui.engine.history import HistoryError, HistoryStore
+    from gil_tui.engine.history.store import HistoryError, HistoryStore
 
     try:
         HistoryStore().append(result, source="bench")
@@ -199,7 +199,7 @@ async def _run_interruptible(spec: RunSpec, on_event) -> RunResult:
     """Run; SIGINT/SIGTERM cancel the run (which ends the worker group) and raise _Interrupted."""
     import asyncio
 
-    from gil_tui.engine.runner import run as run_spec
+    from gil_tui.engine.run.runner import run as run_spec
 
     from gil_tui.commands._interrupt import on_signals
 
@@ -228,7 +228,7 @@ class ProgressBar:
         self.drawn = False
 
     def update(self, event: Event) -> None:
-        from gil_tui.engine.events import Error, Hello, Progress, Result, WorkerDone
+        from gil_tui.engine.run.events import Error, Hello, Progress, Result, WorkerDone
 
         if isinstance(event, Hello):
             self.total = event.total_steps

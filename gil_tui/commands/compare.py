@@ -4,7 +4,7 @@ Output is an API. Default: a text table (one row per interpreter x mode: wall
 time median and min - max, speedup against that interpreter's sequential run,
 busy cores, GIL state) and a verdict paragraph. ``--markdown``: the same as a
 table ready to paste. ``--csv``: one row per cell. ``--json``: exactly one JSON
-object (``kind: gil-tui-compare``, see :mod:`gil_tui.engine.export`) that
+object (``kind: gil-tui-compare``, see :mod:`gil_tui.engine.history.export`) that
 carries the machine description and every run, so ``gil-tui results --import``
 can read it on another machine. ``--sweep MODE`` runs the scaling view instead
 (workers 1 .. ``--workers``, default twice the cores) with an Amdahl fit.
@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 from gil_tui.commands._formats import add_format_options
 from gil_tui.commands.bench import _scale, _whole_number
-from gil_tui.engine.spec import MAX_DELAY_MS, MAX_WORKERS, Mode
+from gil_tui.engine.run.spec import MAX_DELAY_MS, MAX_WORKERS, Mode
 
 PROG = "gil-tui compare"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -81,8 +81,8 @@ def _fail(message: str, code: int, err: TextIO) -> int:
 
 
 def _targets(paths: list[str] | None) -> list[Any]:
-    from gil_tui.engine.interpreters import discover, probe
-    from gil_tui.engine.matrix import Target, default_targets
+    from gil_tui.engine.system.interpreters import discover, probe
+    from gil_tui.engine.compare.model import Target, default_targets
 
     if not paths:
         return default_targets(discover())
@@ -104,15 +104,15 @@ def run(args: argparse.Namespace) -> int:
                      "--python PATH", EXIT_FAILED, err)
     history = None
     if not args.no_history:
-        from gil_tui.engine.history import HistoryStore
+        from gil_tui.engine.history.store import HistoryStore
 
         history = HistoryStore()
     progress = ProgressLine(err) if err.isatty() else None
     if args.sweep:
-        from gil_tui.commands._sweep_output import run_sweep
+        from gil_tui.engine.history.sweep_export import run_sweep
 
         return run_sweep(args, targets[0], history, progress, sys.stdout, err)
-    from gil_tui.engine.compare import Matrix, MatrixPlan
+    from gil_tui.engine.compare.matrix import Matrix, MatrixPlan
 
     try:
         plan = MatrixPlan.make(args.workload, targets, workers=args.workers, scale=args.scale,
@@ -140,8 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_matrix(result: Any, fmt: str, out: TextIO) -> None:
-    from gil_tui.engine import export
-
+    from gil_tui.engine.history import export
     if fmt == "json":
         out.write(export.dumps(export.matrix_json(result)) + "\n")
     elif fmt == "markdown":
@@ -199,7 +198,7 @@ class ProgressLine:
         self.draw(force=True)
 
     def on_event(self, _where: Any, event: Any) -> None:
-        from gil_tui.engine.events import Hello, Progress, WorkerDone
+        from gil_tui.engine.run.events import Hello, Progress, WorkerDone
 
         if isinstance(event, Hello):
             self.total_steps = event.total_steps

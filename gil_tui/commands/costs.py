@@ -62,11 +62,11 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gil_tui.engine.costs import CostsError, format_text, remember, run_costs
+    from gil_tui.engine.demos.costs import CostsError, format_text, remember, run_costs
 
     python = None
     if args.python is not None:
-        from gil_tui.engine.interpreters import probe
+        from gil_tui.engine.system.interpreters import probe
 
         interp = probe(args.python)
         if not interp.supported:

@@ -22,7 +22,7 @@ import sys
 import textwrap
 from typing import TextIO
 
-from gil_tui.engine.demos import DEFAULT_TIMEOUT, DEMOS, DemoResult, run_demo
+from gil_tui.engine.demos.registry import DEFAULT_TIMEOUT, DEMOS, DemoResult, run_demo
 
 PROG = "gil-tui demo"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

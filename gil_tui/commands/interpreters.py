@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Sequence
 
-from gil_tui.engine.interpreters import (
+from gil_tui.engine.system.interpreters import (
     MIN_VERSION,
     Interpreter,
     InterpreterError,

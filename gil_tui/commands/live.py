@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from gil_tui.commands.bench import _scale, _whole_number
-from gil_tui.engine.spec import MAX_TASKS, MAX_WORKERS, START_METHODS, Mode, SpecError, Workload
+from gil_tui.engine.run.spec import MAX_TASKS, MAX_WORKERS, START_METHODS, Mode, SpecError, Workload
 
 PROG = "gil-tui live"
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     if args.python:
-        from gil_tui.engine.interpreters import probe
+        from gil_tui.engine.system.interpreters import probe
 
         found = probe(args.python)
         if not found.supported:

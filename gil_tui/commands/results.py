@@ -56,8 +56,8 @@ def _fail(message: str, code: int, err: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gil_tui.engine import export
-    from gil_tui.engine.history import HistoryError, HistoryStore
+    from gil_tui.engine.history import export
+    from gil_tui.engine.history.store import HistoryError, HistoryStore
 
     out, err = sys.stdout, sys.stderr
     store = HistoryStore()

@@ -30,7 +30,7 @@ import threading
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 if TYPE_CHECKING:
-    from gil_tui.engine.watch import WatchSnapshot
+    from gil_tui.engine.watch.session import WatchSnapshot
 
 PROG = "gil-tui watch"
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -106,7 +106,7 @@ def command_of(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gil_tui.engine.watch import WatchError, check_command, check_pid
+    from gil_tui.engine.watch.session import WatchError, check_command, check_pid
 
     command = command_of(args)
     if args.pid is not None and command:
@@ -177,7 +177,7 @@ def run_headless(
     err: TextIO | None = None,
 ) -> int:
     """Watch without the app; returns the exit code (the program's own when it ran)."""
-    from gil_tui.engine.watch import WatchError, WatchSession
+    from gil_tui.engine.watch.session import WatchError, WatchSession
 
     out = out or sys.stdout
     err = err or sys.stderr

@@ -16,10 +16,10 @@ from gil_tui.ui.help import HelpScreen
 from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.selection import Selection
 from gil_tui.ui.services import Services
-from gil_tui.ui.tabs.compare import ComparePane
-from gil_tui.ui.tabs.interpreters import InterpretersPane
-from gil_tui.ui.tabs.lessons import LessonsPane
-from gil_tui.ui.tabs.live import LivePane
+from gil_tui.ui.tabs.compare.pane import ComparePane
+from gil_tui.ui.tabs.interpreters.pane import InterpretersPane
+from gil_tui.ui.tabs.lessons.pane import LessonsPane
+from gil_tui.ui.tabs.live.pane import LivePane
 
 #: Tab ids, in the order of the tab bar and of the keys 1-4.
 TABS = ("lessons", "live", "compare", "interpreters")
@@ -183,7 +183,7 @@ class GilTuiApp(App[int]):
         """Ask for a command line, then watch it (the same view as `gil-tui watch`)."""
         import shlex
 
-        from gil_tui.ui.watch import AskCommand, WatchScreen
+        from gil_tui.ui.watch.view import AskCommand, WatchScreen
 
         def start(text: str | None) -> None:
             if not text:

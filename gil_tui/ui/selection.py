@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from gil_tui.engine.spec import MAX_WORKERS, Mode, RunSpec, Workload
+from gil_tui.engine.run.spec import MAX_WORKERS, Mode, RunSpec, Workload
 
 WORKLOADS = tuple(Workload)
 MODES = tuple(Mode)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from gil_tui.engine import interpreters, monitor
-from gil_tui.engine.history import HistoryStore
-from gil_tui.engine.runner import Runner
-from gil_tui.engine.spec import RunSpec
+from gil_tui.engine.system import interpreters
+
+from gil_tui.engine.system import monitor
+from gil_tui.engine.history.store import HistoryStore
+from gil_tui.engine.run.runner import Runner
+from gil_tui.engine.run.spec import RunSpec
 
 
 class RunnerLike(Protocol):
@@ -48,7 +50,7 @@ def _runner(spec: RunSpec, latency_url: str | None) -> RunnerLike:
 async def app_run(spec: RunSpec, *, latency_url: str | None = None,
                   on_event: Callable[[Any], Any] | None = None) -> Any:
     """One run to its end, for the Compare tab's matrices and sweeps (lower priority)."""
-    from gil_tui.engine.runner import run
+    from gil_tui.engine.run.runner import run
 
     return await run(spec, latency_url=latency_url, on_event=on_event, nice=WORKER_NICE)
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from gil_tui.engine import amdahl
-from gil_tui.engine.amdahl import amdahl_speedup, describe, fit
+from gil_tui.engine.compare import amdahl
+from gil_tui.engine.compare.amdahl import amdahl_speedup, describe, fit
 
 
 def points_for(s: float, ns, noise: float = 0.0, seed: int = 1):

@@ -12,8 +12,8 @@ from itertools import count
 import psutil
 import pytest
 
-from gil_tui.engine import export
-from gil_tui.engine.compare import (
+from gil_tui.engine.history import export
+from gil_tui.engine.compare.matrix import (
     MODES_FOR,
     Matrix,
     MatrixPlan,
@@ -24,13 +24,13 @@ from gil_tui.engine.compare import (
     short_labels,
     verdict,
 )
-from gil_tui.engine.events import Error, Hello
-from gil_tui.engine.history import HistoryStore
-from gil_tui.engine.interpreters import probe
-from gil_tui.engine.matrix import MatrixResult
-from gil_tui.engine.regroup import entry_speedups, matrices_from_history
-from gil_tui.engine.results import InterpreterInfo, RunError, RunResult
-from gil_tui.engine.spec import Mode, RunSpec, Workload
+from gil_tui.engine.run.events import Error, Hello
+from gil_tui.engine.history.store import HistoryStore
+from gil_tui.engine.system.interpreters import probe
+from gil_tui.engine.compare.model import MatrixResult
+from gil_tui.engine.history.regroup import entry_speedups, matrices_from_history
+from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
+from gil_tui.engine.run.spec import Mode, RunSpec, Workload
 from tests.engine.test_history import HERE, THERE, make_result
 
 GIL = Target("/py/3.14", "3.14.0", free_threaded=False, gil_enabled=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gil_tui.engine.costs import (
+from gil_tui.engine.demos.costs import (
     CostsCancelled,
     CostsError,
     CostsResult,
@@ -20,7 +20,7 @@ from gil_tui.engine.costs import (
     parse_worker_output,
     run_costs,
 )
-from gil_tui.engine.costs import format_text
+from gil_tui.engine.demos.costs import format_text
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 

@@ -7,9 +7,9 @@ goes wrong, a one-core machine.
 
 from __future__ import annotations
 
-from gil_tui.engine import demo_analysis as an
-from gil_tui.engine import demo_text as text
-from gil_tui.engine.demos import DemoInterpreter, DemoResult
+from gil_tui.engine.demos import analysis as an
+from gil_tui.engine.demos import text
+from gil_tui.engine.demos.registry import DemoInterpreter, DemoResult
 
 TRACEBACK = """\
 top level runs as '__main__' in pid 10

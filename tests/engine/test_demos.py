@@ -19,13 +19,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gil_tui.engine import demo_proc, demos
-from gil_tui.engine.demo_proc import run_capped
-from gil_tui.engine.demos import DEMOS, SCRIPTS_DIR, DemoResult, run_demo
+from gil_tui.engine.system import processes as demo_proc
+
+from gil_tui.engine.demos import registry as demos
+from gil_tui.engine.system.processes import run_capped
+from gil_tui.engine.demos.registry import DEMOS, SCRIPTS_DIR, DemoResult, run_demo
 from tests.cli_helpers import wait_for_child
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
-LESSONS = Path(demos.__file__).resolve().parent.parent / "lessons"
+LESSONS = Path(demos.__file__).resolve().parents[2] / "lessons"
 # a small race that loses with the call form on every CPython (a 50 µs switch interval
 # makes the threads switch often even in a short run)
 SMALL_RACE = {"threads": 4, "increments": 20_000, "trials": 2, "switch_interval_ms": 0.05}
@@ -333,7 +335,7 @@ def test_demos_on_pyenv_interpreters(groups, version):
 
 def test_demo_scripts_end_when_the_engine_is_killed():
     """The lifeline: a SIGKILL of the process running the demo ends the demo script too."""
-    code = ("from gil_tui.engine.demos import run_race; "
+    code = ("from gil_tui.engine.demos.registry import run_race; "
             "run_race(increments=50_000_000, trials=1, timeout=60)")
     engine = subprocess.Popen([sys.executable, "-c", code])
     try:

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from gil_tui.engine.events import (
+from gil_tui.engine.run.events import (
     PROTOCOL_VERSION,
     Error,
     Hello,
@@ -19,8 +19,8 @@ from gil_tui.engine.events import (
     WorkerStat,
     parse_line,
 )
-from gil_tui.engine.runner import Runner
-from gil_tui.engine.spec import RunSpec
+from gil_tui.engine.run.runner import Runner
+from gil_tui.engine.run.spec import RunSpec
 
 HELLO = {
     "v": 1, "event": "hello", "t": 0.03, "version": "3.13.0", "version_info": [3, 13, 0],
@@ -194,7 +194,7 @@ async def test_output_that_is_not_the_protocol(tmp_path):
 
 
 def test_run_result_from_events_and_back():
-    from gil_tui.engine.results import RunResult
+    from gil_tui.engine.run.results import RunResult
 
     spec = RunSpec("cpu", "threads")
     events = [parse_line(line(HELLO)), parse_line(line(RESULT))]
@@ -207,7 +207,7 @@ def test_run_result_from_events_and_back():
 
 
 def test_run_result_needs_a_result_and_no_error():
-    from gil_tui.engine.results import RunError, RunResult
+    from gil_tui.engine.run.results import RunError, RunResult
 
     spec = RunSpec("cpu", "threads")
     with pytest.raises(RunError, match="without a result"):
@@ -218,7 +218,7 @@ def test_run_result_needs_a_result_and_no_error():
 
 
 def test_free_threaded_label():
-    from gil_tui.engine.results import InterpreterInfo
+    from gil_tui.engine.run.results import InterpreterInfo
 
     on = InterpreterInfo("/x/python3.14t", "3.14.0", free_threaded=True, gil_enabled=True)
     off = InterpreterInfo("/x/python3.14t", "3.14.0", free_threaded=True, gil_enabled=False)

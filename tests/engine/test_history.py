@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from gil_tui.engine.events import WorkerStat
-from gil_tui.engine.history import HistoryEntry, HistoryError, HistoryStore
-from gil_tui.engine.results import InterpreterInfo, RunResult
-from gil_tui.engine.spec import RunSpec
+from gil_tui.engine.run.events import WorkerStat
+from gil_tui.engine.history.store import HistoryEntry, HistoryError, HistoryStore
+from gil_tui.engine.run.results import InterpreterInfo, RunResult
+from gil_tui.engine.run.spec import RunSpec
 
 HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
 THERE = {"hostname": "laptop16", "cpu_count_logical": 16, "cpu_count_usable": 16,
@@ -192,9 +192,9 @@ def test_import_round_trip_keeps_the_machine_and_labels_imported(tmp_path, store
 
 
 def test_import_of_a_compare_json_export(tmp_path, store):
-    from gil_tui.engine import export
-    from gil_tui.engine.compare import MatrixPlan, Target
-    from gil_tui.engine.matrix import MatrixResult
+    from gil_tui.engine.history import export
+    from gil_tui.engine.compare.matrix import MatrixPlan, Target
+    from gil_tui.engine.compare.model import MatrixResult
 
     target = Target("/py/3.14t", "3.14.0", free_threaded=True, gil_enabled=False)
     plan = MatrixPlan.make("cpu", [target], workers=2, scale=0.5)

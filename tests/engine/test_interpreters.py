@@ -13,8 +13,8 @@ import psutil
 import pytest
 
 from gil_tui import paths
-from gil_tui.engine import interpreters as interp_mod
-from gil_tui.engine.interpreters import (
+from gil_tui.engine.system import interpreters as interp_mod
+from gil_tui.engine.system.interpreters import (
     Interpreter,
     InterpreterError,
     add_path,

@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from gil_tui.engine.latency import LatencyServer, LatencyServerError
+from gil_tui.engine.run.latency import LatencyServer, LatencyServerError
 
 
 @pytest.fixture

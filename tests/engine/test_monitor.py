@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from gil_tui.engine.monitor import (
+from gil_tui.engine.system.monitor import (
     CoreSample,
     CoreSampler,
     TreeSample,

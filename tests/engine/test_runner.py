@@ -14,13 +14,13 @@ from pathlib import Path
 
 import psutil
 
-from gil_tui.engine.watch_process import group_members
+from gil_tui.engine.watch.process import group_members
 import pytest
 
-from gil_tui.engine.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart
-from gil_tui.engine.results import RunError, RunResult
-from gil_tui.engine.runner import WORKER_PATH, Runner, run, run_to_result
-from gil_tui.engine.spec import RunSpec
+from gil_tui.engine.run.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart
+from gil_tui.engine.run.results import RunError, RunResult
+from gil_tui.engine.run.runner import WORKER_PATH, Runner, run, run_to_result
+from gil_tui.engine.run.spec import RunSpec
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 TINY_CPU = 0.005
@@ -194,8 +194,7 @@ async def test_worker_error_event_ends_the_run(tmp_path):
 
 
 async def test_latency_server_trouble_is_a_start_error(monkeypatch):
-    from gil_tui.engine import latency
-
+    from gil_tui.engine.run import latency
     async def refuse(self):
         raise latency.LatencyServerError(
             "could not start the latency server on 127.0.0.1:0: Address already in use"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from gil_tui.engine.events import Hello, Progress, Result, WorkerDone, WorkerStart, WorkerStat
-from gil_tui.engine.explain import Outcome, explain
-from gil_tui.engine.monitor import ProcessSample, ThreadSample, TreeSample
-from gil_tui.engine.results import InterpreterInfo, RunResult
-from gil_tui.engine.session import Session, work_key
-from gil_tui.engine.spec import Mode, RunSpec, Workload
-from gil_tui.engine.tracker import RunTracker
+from gil_tui.engine.run.events import Hello, Progress, Result, WorkerDone, WorkerStart, WorkerStat
+from gil_tui.engine.run.explain import Outcome, explain
+from gil_tui.engine.system.monitor import ProcessSample, ThreadSample, TreeSample
+from gil_tui.engine.run.results import InterpreterInfo, RunResult
+from gil_tui.engine.run.session import Session, work_key
+from gil_tui.engine.run.spec import Mode, RunSpec, Workload
+from gil_tui.engine.run.tracker import RunTracker
 
 GIL = InterpreterInfo(path="/py", version="3.13.0", cpu_count=2)
 FREE = InterpreterInfo(path="/pyt", version="3.14.0", gil_enabled=False, free_threaded=True,

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from gil_tui.engine.spec import (
+from gil_tui.engine.run.spec import (
     DEFAULT_TASKS,
     MAX_DELAY_MS,
     MAX_TASKS,

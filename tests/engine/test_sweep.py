@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from gil_tui.engine.amdahl import amdahl_speedup
-from gil_tui.engine.compare import Target
-from gil_tui.engine.history import HistoryStore
-from gil_tui.engine.interpreters import probe
-from gil_tui.engine.events import Error
-from gil_tui.engine.results import InterpreterInfo, RunError, RunResult
-from gil_tui.engine.spec import Mode, Workload
-from gil_tui.engine.sweep import Sweep, SweepPlan, sweep_tasks
+from gil_tui.engine.compare.amdahl import amdahl_speedup
+from gil_tui.engine.compare.matrix import Target
+from gil_tui.engine.history.store import HistoryStore
+from gil_tui.engine.system.interpreters import probe
+from gil_tui.engine.run.events import Error
+from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
+from gil_tui.engine.run.spec import Mode, Workload
+from gil_tui.engine.compare.sweep import Sweep, SweepPlan, sweep_tasks
 from tests.engine.test_history import HERE
 
 FT = Target("/py/3.14t", "3.14.0", free_threaded=True, gil_enabled=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gil_tui.engine.watch import (
+from gil_tui.engine.watch.session import (
     MAX_ROWS,
     WatchError,
     WatchSession,
@@ -26,7 +26,7 @@ from gil_tui.engine.watch import (
     check_command,
     check_pid,
 )
-from gil_tui.engine.watch_summary import Summary
+from gil_tui.engine.watch.summary import Summary
 
 # A fixed amount of CPU time per thread (thread_time), so a busy machine
 # stretches the wall time but not the CPU time.

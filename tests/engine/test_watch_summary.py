@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gil_tui.engine.watch_summary import Summary
+from gil_tui.engine.watch.summary import Summary
 
 
 def make(**changes) -> Summary:

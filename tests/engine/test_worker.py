@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gil_tui.engine.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart, parse_line
-from gil_tui.engine.latency import LatencyServer
-from gil_tui.engine.runner import WORKER_PATH
+from gil_tui.engine.run.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart, parse_line
+from gil_tui.engine.run.latency import LatencyServer
+from gil_tui.engine.run.runner import WORKER_PATH
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 TINY = {"cpu": 0.005, "hash": 0.004}  # ~50k iterations; 4 MiB

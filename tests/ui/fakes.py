@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from gil_tui.engine.events import Error, parse_line
-from gil_tui.engine.monitor import CoreSample, ProcessSample, ThreadSample, TreeSample
-from gil_tui.engine.spec import RunSpec
+from gil_tui.engine.run.events import Error, parse_line
+from gil_tui.engine.system.monitor import CoreSample, ProcessSample, ThreadSample, TreeSample
+from gil_tui.engine.run.spec import RunSpec
 from gil_tui.ui.services import Services
 
 DATA = Path(__file__).parent / "data"

@@ -7,7 +7,7 @@ from textual.widgets import OptionList, TabbedContent
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.app import TABS, make_app
 from gil_tui.ui.help import HelpScreen
-from gil_tui.ui.tabs.lessons import LessonsPane
+from gil_tui.ui.tabs.lessons.pane import LessonsPane
 from gil_tui.ui.widgets.document import DocumentView
 
 from .fakes import fake_services

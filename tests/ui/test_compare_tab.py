@@ -18,24 +18,24 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, SelectionList, TabbedContent, TabPane
 
-from gil_tui.engine import amdahl
-from gil_tui.engine.events import Error, Hello
-from gil_tui.engine.history import HistoryEntry, HistoryStore
-from gil_tui.engine.interpreters import Interpreter, probe
-from gil_tui.engine.matrix import Cell, MatrixPlan, MatrixResult, Target
-from gil_tui.engine.results import InterpreterInfo, RunError, RunResult
-from gil_tui.engine.spec import Mode, RunSpec, Workload
-from gil_tui.engine.sweep import SweepPlan, SweepResult
-from gil_tui.ui.compare_canvas import BrailleCanvas
-from gil_tui.ui.compare_choice import CompareChoice, compare_command
-from gil_tui.ui.compare_rows import failure_text, seconds, span
+from gil_tui.engine.compare import amdahl
+from gil_tui.engine.run.events import Error, Hello
+from gil_tui.engine.history.store import HistoryEntry, HistoryStore
+from gil_tui.engine.system.interpreters import Interpreter, probe
+from gil_tui.engine.compare.model import Cell, MatrixPlan, MatrixResult, Target
+from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
+from gil_tui.engine.run.spec import Mode, RunSpec, Workload
+from gil_tui.engine.compare.sweep import SweepPlan, SweepResult
+from gil_tui.ui.tabs.compare.canvas import BrailleCanvas
+from gil_tui.ui.tabs.compare.choice import CompareChoice, compare_command
+from gil_tui.ui.tabs.compare.rows import failure_text, seconds, span
 from gil_tui.ui.services import Services
-from gil_tui.ui.tabs.compare import ComparePane
-from gil_tui.ui.widgets.compare_cores import CompactCores
-from gil_tui.ui.widgets.compare_views import InterpreterPicker
+from gil_tui.ui.tabs.compare.pane import ComparePane
+from gil_tui.ui.tabs.compare.cores import CompactCores
+from gil_tui.ui.tabs.compare.views import InterpreterPicker
 from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.widgets.text_table import TextTable
-from gil_tui.ui.widgets.speedup_chart import chart_text, plot_text
+from gil_tui.ui.tabs.compare.chart import chart_text, plot_text
 
 HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
 THERE = {"hostname": "laptop16", "cpu_count_logical": 16, "cpu_count_usable": 16,

@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from gil_tui import paths
-from gil_tui.engine.interpreters import Interpreter, normalise_path, parse_probe_output, user_paths
-from gil_tui.ui.tabs.interpreters import InterpretersPane, shorten_path, support_text
+from gil_tui.engine.system.interpreters import Interpreter, normalise_path, parse_probe_output, user_paths
+from gil_tui.ui.tabs.interpreters.pane import InterpretersPane, shorten_path, support_text
 
 
 def _probe_line(version_info, version, *, ft=False, gil=True, aiohttp=False, prefix="/usr",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gil_tui.engine.spec import Workload
+from gil_tui.engine.run.spec import Workload
 from gil_tui.ui.app import make_app
-from gil_tui.ui.tabs.live import LivePane
+from gil_tui.ui.tabs.live.pane import LivePane
 from gil_tui.ui.widgets.key_bar import KeyBar
 
 from .fakes import fake_services
@@ -98,7 +98,7 @@ async def test_a_second_run_in_another_tab_is_refused() -> None:
         assert live.running
         await pilot.press("r")
         await pilot.pause()
-        from gil_tui.ui.tabs.compare import ComparePane
+        from gil_tui.ui.tabs.compare.pane import ComparePane
 
         assert not app.query_one(ComparePane).running
         assert any("Live run is under way" in n.message for n in app._notifications)

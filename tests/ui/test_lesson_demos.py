@@ -7,8 +7,8 @@ import time
 import psutil
 
 from gil_tui.ui.app import make_app
-from gil_tui.ui.demo_panel import ChooseDemo, DemoPanel, choices_for
-from gil_tui.ui.tabs.lessons import LessonsPane
+from gil_tui.ui.tabs.lessons.demo_panel import ChooseDemo, DemoPanel, choices_for
+from gil_tui.ui.tabs.lessons.pane import LessonsPane
 
 from .fakes import fake_services
 

@@ -9,14 +9,14 @@ import time
 import psutil
 import pytest
 
-from gil_tui.engine.results import InterpreterInfo, RunResult
-from gil_tui.engine.spec import Mode, Workload
+from gil_tui.engine.run.results import InterpreterInfo, RunResult
+from gil_tui.engine.run.spec import Mode, Workload
 from gil_tui.ui.app import make_app
 from gil_tui.ui.selection import Selection
 from gil_tui.ui.services import Services
-from gil_tui.ui.tabs.live import LivePane
+from gil_tui.ui.tabs.live.pane import LivePane
 from gil_tui.ui.widgets.core_bars import CoreBars
-from gil_tui.ui.widgets.results_table import ResultsTable
+from gil_tui.ui.tabs.live.results_table import ResultsTable
 
 from .fakes import fake_services
 
@@ -225,7 +225,7 @@ async def test_live_command_selection_and_autostart() -> None:
 
 
 async def test_costs_preset_reports_a_failure_and_frees_the_tab(monkeypatch) -> None:
-    import gil_tui.engine.costs as costs
+    import gil_tui.engine.demos.costs as costs
 
     def broken(*args, **kwargs):
         raise costs.CostsError("no start method works here")
@@ -242,7 +242,7 @@ async def test_costs_preset_reports_a_failure_and_frees_the_tab(monkeypatch) -> 
 
 
 def test_runs_started_from_the_app_use_the_app_priority_setting() -> None:
-    from gil_tui.engine.spec import RunSpec
+    from gil_tui.engine.run.spec import RunSpec
     from gil_tui.ui.services import WORKER_NICE
 
     runner = Services().runner(RunSpec("sleep", "threads"), None)

@@ -43,7 +43,7 @@ def test_live_idle_80x24(snap_compare) -> None:
 
 
 async def _run_and_settle(pilot) -> None:
-    from gil_tui.ui.tabs.live import LivePane
+    from gil_tui.ui.tabs.live.pane import LivePane
 
     pane = pilot.app.query_one(LivePane)
     await pilot.press("r")

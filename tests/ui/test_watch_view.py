@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from gil_tui.ui.watch import ConfirmStop, WatchApp, WatchScreen
+from gil_tui.ui.watch.view import ConfirmStop, WatchApp, WatchScreen
 
 
 def script(tmp_path, body: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gil_tui.engine.spec import Mode, SpecError, Workload
+from gil_tui.engine.run.spec import Mode, SpecError, Workload
 from gil_tui.ui.selection import Selection
 from gil_tui.ui.widgets.core_bars import bar, layout, sparkline
 from gil_tui.ui.widgets.workers_table import human_bytes

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from gil_tui.engine.tracker import WorkerRow
+from gil_tui.engine.run.tracker import WorkerRow
 from gil_tui.ui.widgets.core_bars import bar
 from gil_tui.ui.widgets.text_table import TextTable
 

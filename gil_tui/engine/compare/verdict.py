@@ -1,0 +1,199 @@
+"""The verdict under a matrix: one paragraph derived from its numbers only.
+
+"On 3.14t threads scaled 1.90x; on 3.14 they did not (1.02x). Processes scaled
+on both (1.85x, 1.88x)." Every sentence comes from the cells' speedups, the GIL
+state each worker reported, the workload and the usable cores; a reason (the
+GIL, a C library releasing it, waiting on the network) is given only when the
+numbers show the pattern it explains.
+"""
+
+from __future__ import annotations
+
+from gil_tui.engine.compare.model import Cell, MatrixResult, Target
+from gil_tui.engine.run.spec import Mode, Workload
+
+__all__ = ["verdict", "SCALED", "SLOWER", "fmt_speedup"]
+
+#: a speedup at or above this counts as "scaled"; at or below SLOWER as "slower"
+SCALED = 1.3
+SLOWER = 0.9
+
+_NOUN = {Mode.THREADS: "threads", Mode.PROCESSES: "processes", Mode.ASYNCIO: "asyncio"}
+
+
+def fmt_speedup(value: float) -> str:
+    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+
+
+def _names(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _speeds(cells: list[Cell]) -> str:
+    return ", ".join(fmt_speedup(c.speedup) for c in cells if c.speedup is not None)
+
+
+def _scaled(cells: list[Cell]) -> str:
+    return _speeds(cells) if len(cells) == 1 else f"({_speeds(cells)})"
+
+
+def _mode_sentence(mode: Mode, cells: list[Cell], labels: dict[str, str], total: int) -> str:
+    noun = _NOUN[mode]
+    scaled = [c for c in cells if c.speedup >= SCALED]
+    slower = [c for c in cells if c.speedup <= SLOWER]
+    flat = [c for c in cells if SLOWER < c.speedup < SCALED]
+    name = lambda group: _names([labels[c.target.path] for c in group])  # noqa: E731
+    if len(scaled) == len(cells) and len(cells) > 1:
+        where = name(cells)
+        if len(cells) == total:
+            where = "both" if total == 2 else f"all {total}"
+        return f"{noun.capitalize()} scaled on {where} ({_speeds(cells)})."
+    if len(flat) == len(cells) and len(cells) > 1:
+        which = "either" if len(cells) == 2 else "any"
+        return f"{noun.capitalize()} did not scale on {which} ({_speeds(cells)})."
+    if len(slower) == len(cells) and len(cells) > 1:
+        return f"{noun.capitalize()} were slower than sequential on every one ({_speeds(cells)})."
+    parts = []
+    if scaled:
+        parts.append(f"on {name(scaled)} {noun} scaled {_scaled(scaled)}")
+    if flat:
+        they = "they" if parts else noun
+        parts.append(f"on {name(flat)} {they} did not scale ({_speeds(flat)})"
+                     if not parts else f"on {name(flat)} they did not ({_speeds(flat)})")
+    if slower:
+        they = "they" if parts else noun
+        parts.append(f"on {name(slower)} {they} were slower than sequential ({_speeds(slower)})")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _why(workload: Workload, mode: Mode, cells: list[Cell]) -> str:
+    """A reason, only where the numbers show the pattern it explains."""
+    if mode is not Mode.THREADS:
+        return ""
+    gil_on = [c for c in cells if c.gil_enabled is not False]
+    gil_off = [c for c in cells if c.gil_enabled is False]
+    if workload is Workload.CPU:
+        stuck = [c for c in gil_on if c.speedup < SCALED]
+        free = [c for c in gil_off if c.speedup >= SCALED]
+        if stuck and free:
+            return ("With the GIL only one thread runs Python at a time; without it, "
+                    "threads ran on several cores at once.")
+        if stuck and stuck == gil_on and not gil_off:
+            return "With the GIL only one thread runs Python bytecode at a time."
+        if free and free == gil_off and not gil_on:
+            return "Without a GIL, threads ran Python on several cores at once."
+    if workload is Workload.HASH and any(c.speedup >= SCALED for c in gil_on):
+        return "Threads scaled even with the GIL: hashlib releases it while hashing large buffers."
+    if workload is Workload.IO and any(c.speedup >= SCALED for c in gil_on):
+        return "The GIL does not hold back waiting: a thread blocked on the network lets it go."
+    return ""
+
+
+def _overhead(result: MatrixResult, labels: dict[str, str]) -> str:
+    """Single-thread cost of a free-threaded build against the nearest GIL build."""
+    seq = {c.target.path: c for c in result.cells
+           if c.mode is Mode.SEQUENTIAL and c.ok and c.median_s}
+    ft = [t for t in result.targets if t.free_threaded and t.path in seq]
+    gil = [t for t in result.targets if not t.free_threaded and t.path in seq]
+    if not ft or not gil:
+        return ""
+    out = []
+    for f in ft:
+        g = min(gil, key=lambda t: (_distance(t, f), t.path))
+        ratio = seq[f.path].median_s / seq[g.path].median_s
+        if abs(ratio - 1) < 0.03:
+            out.append(f"Sequential, {labels[f.path]} was as fast as {labels[g.path]}.")
+        elif ratio > 1:
+            out.append(f"Sequential, {labels[f.path]} took {100 * (ratio - 1):.0f}% longer than "
+                       f"{labels[g.path]}: the single-thread cost of the free-threaded build.")
+        else:
+            out.append(f"Sequential, {labels[f.path]} was {100 * (1 - ratio):.0f}% faster than "
+                       f"{labels[g.path]}.")
+    return " ".join(out)
+
+
+def _distance(a: Target, b: Target) -> tuple:
+    def parts(t: Target) -> tuple[int, ...]:
+        try:
+            return tuple(int(p) for p in (t.version or "0").split(".")[:2])
+        except ValueError:
+            return (0, 0)
+    pa, pb = parts(a), parts(b)
+    return (abs(pa[0] - pb[0]), abs(pa[1] - pb[1]) if len(pa) > 1 and len(pb) > 1 else 0)
+
+
+def _noise(result: MatrixResult, ok: list[Cell]) -> str:
+    """A warning when the numbers themselves say the machine was busy with something else."""
+    if result.workload is Workload.IO:
+        return ""
+    seq = [c for c in result.cells if c.mode is Mode.SEQUENTIAL and c.ok and c.busy_cores]
+    low = min((c.busy_cores for c in seq), default=1.0)
+    cores = result.cores
+    beyond = [c for c in ok if cores and c.speedup > 1.1 * min(cores, c.workers)]
+    if low >= 0.8 and not beyond:
+        return ""
+    if low < 0.8:
+        return (f"Careful: a sequential run kept only {low:.2f} of a core busy, so other "
+                "programs were competing for the CPU and these figures are noisy; repeat the "
+                "matrix (more runs per cell) on a quieter machine.")
+    return (f"Careful: a speedup above what {cores} cores allow "
+            f"({fmt_speedup(beyond[0].speedup)}) means the machine ran at different speeds "
+            "from run to run (other programs, or a CPU or virtual machine that slows down "
+            "under load), so these figures are noisy; repeat the matrix with more runs per "
+            "cell, on a quieter machine.")
+
+
+def verdict(result: MatrixResult) -> str:
+    """One paragraph on what the matrix shows; empty figures give a sentence saying so."""
+    labels = result.labels()
+    sentences: list[str] = []
+    if result.cancelled:
+        sentences.append("The matrix was cancelled, so these figures are partial.")
+    ok = [c for c in result.cells if c.ok and c.speedup is not None]
+    noise = _noise(result, ok)
+    if noise:
+        sentences.append(noise)
+    if not ok:
+        sentences.append("No interpreter finished a sequential run and another mode, "
+                         "so there is nothing to compare yet.")
+    for mode in result.plan.modes:
+        if mode is Mode.SEQUENTIAL:
+            continue
+        cells = [c for c in ok if c.mode is mode]
+        if not cells:
+            continue
+        sentences.append(_mode_sentence(mode, cells, labels, len(result.targets)))
+        why = _why(result.workload, mode, cells)
+        if why:
+            sentences.append(why)
+    for target in result.targets:
+        cells = result.cells_of(target)
+        if target.free_threaded and any(c.runs and c.gil_enabled for c in cells):
+            sentences.append(f"{labels[target.path]} is a free-threaded build but ran with the "
+                             "GIL on (PYTHON_GIL=1, -X gil=1, or an extension that needs it), "
+                             "so it behaved like a GIL build.")
+    overhead = _overhead(result, labels)
+    if overhead:
+        sentences.append(overhead)
+    cores = result.cores
+    if cores and result.workload is not Workload.IO and ok:
+        cap = min(cores, result.plan.workers)
+        sentences.append(f"With {result.plan.workers} workers on {cores} usable "
+                         f"core{'s' if cores != 1 else ''}, CPU-bound work can gain at most "
+                         f"{cap}x here.")
+    timed = [c for c in result.cells if c.ok and c.median_s]
+    if len(timed) > 1 and ok:
+        best = min(timed, key=lambda c: c.median_s)
+        sentences.append(f"Fastest: {best.mode.value} on {labels[best.target.path]} "
+                         f"({best.median_s:.2f} s).")
+    failed = [t for t in result.targets
+              if any(c.status == "failed" for c in result.cells_of(t))]
+    for target in failed:
+        reasons = [c.error for c in result.cells_of(target) if c.status == "failed" and c.error]
+        modes = [c.mode.value for c in result.cells_of(target) if c.status == "failed"]
+        what = "every mode" if len(modes) == len(result.plan.modes) else _names(modes)
+        sentences.append(f"{labels[target.path]} failed ({what}): {reasons[0]}")
+    return " ".join(sentences)

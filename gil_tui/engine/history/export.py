@@ -1,0 +1,288 @@
+"""Matrices and history entries as text, Markdown, CSV and JSON.
+
+The JSON shapes are an API (``compare --json``, ``results --json``) and can be
+imported on another machine (``results --import``), so both carry the machine
+description (hostname, cores, platform...) and every run in the history-line
+shape (``RunResult.to_dict()`` + ``machine``, ``source``, ``matrix``).
+
+* ``compare --json``: ``{"kind": "gil-tui-compare", "format": 1, "matrix": id,
+  "workload", "workers", "scale", "tasks", "delay_ms", "repeat", "machine": {...},
+  "date", "started_at", "finished_at", "cancelled", "interpreters": [...],
+  "rows": [one per interpreter x mode], "verdict", "warnings", "runs": [...]}``
+* ``results --json``: ``{"kind": "gil-tui-results", "format": 1, "machine": {...},
+  "history": path, "entries": [...], "warnings": [...]}``
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+import time
+from typing import Any, Iterable, Sequence
+
+from gil_tui.engine.history.store import HistoryEntry, machine_cores, machine_label
+from gil_tui.engine.compare.model import Cell, MatrixResult
+from gil_tui.engine.history.regroup import entry_speedups
+from gil_tui.engine.run.spec import Workload
+from gil_tui.engine.compare.verdict import fmt_speedup, verdict
+
+__all__ = [
+    "date_text", "seconds_text",
+    "matrix_rows", "matrix_json", "matrix_markdown", "matrix_csv", "matrix_text",
+    "history_json", "history_markdown", "history_csv", "history_text",
+]
+
+EXPORT_FORMAT = 1
+
+
+def date_text(timestamp: float | None) -> str:
+    if not timestamp:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if not timestamp:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
+
+
+def seconds_text(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 1:
+        return f"{value * 1000:.0f} ms" if value >= 0.01 else f"{value * 1000:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def _range_text(cell: Cell) -> str:
+    if cell.min_s is None or cell.max_s is None:
+        return "-"
+    if len(cell.runs) == 1:
+        return "-"
+    return f"{seconds_text(cell.min_s)} - {seconds_text(cell.max_s)}"
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# ----------------------------------------------------------------- matrices
+
+
+def matrix_rows(result: MatrixResult) -> list[dict[str, Any]]:
+    """One dict per cell (interpreter x mode): the rows of every matrix format."""
+    labels = result.labels()
+    rows = []
+    for c in result.cells:
+        rows.append({
+            "python": c.target.path, "label": labels[c.target.path], "version": c.target.version,
+            "mode": c.mode.value, "workers": c.workers, "status": c.status, "error": c.error,
+            "runs": len(c.runs), "median_s": _round(c.median_s), "min_s": _round(c.min_s),
+            "max_s": _round(c.max_s), "speedup": _round(c.speedup, 3),
+            "busy_cores": _round(c.busy_cores, 3), "cpu_s": _round(c.cpu_s),
+            "free_threaded": c.free_threaded, "gil_enabled": c.gil_enabled, "gil": c.gil_state,
+        })
+    return rows
+
+
+def _caption(result: MatrixResult) -> str:
+    plan = result.plan
+    what = f"{plan.workload.value}: {plan.workers} workers, {plan.tasks} tasks"
+    if plan.workload.io_bound:
+        what += f" of {plan.delay_ms} ms"
+    else:
+        what += f", scale {plan.scale:g}"
+    runs = "1 run per cell" if plan.repeat == 1 else f"median of {plan.repeat} runs per cell"
+    where = machine_label(result.machine)
+    if result.imported:
+        where += ", imported"
+    return f"{what}, {runs}, on {where}, {date_text(result.started_at)}"
+
+
+def matrix_json(result: MatrixResult) -> dict[str, Any]:
+    """The ``compare --json`` object."""
+    plan = result.plan
+    runs = [HistoryEntry(r, result.machine, "compare", result.matrix_id).to_dict()
+            for c in result.cells for r in c.runs]
+    return {
+        "kind": "gil-tui-compare", "format": EXPORT_FORMAT, "matrix": result.matrix_id,
+        "workload": plan.workload.value, "workers": plan.workers, "scale": plan.scale,
+        "tasks": plan.tasks, "delay_ms": plan.delay_ms, "repeat": plan.repeat,
+        "machine": dict(result.machine), "date": _iso(result.started_at),
+        "started_at": result.started_at, "finished_at": result.finished_at,
+        "cancelled": result.cancelled,
+        "interpreters": [
+            {"path": t.path, "version": t.version, "label": result.labels()[t.path],
+             "free_threaded": t.free_threaded, "gil_enabled": t.gil_enabled,
+             "supported": t.supported, "reason": t.reason} for t in result.targets],
+        "rows": matrix_rows(result),
+        "verdict": verdict(result),
+        "warnings": list(result.warnings),
+        "runs": runs,
+    }
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+_MATRIX_HEAD = ("Python", "GIL", "Mode", "Workers", "Wall (median)", "Min - max", "Speedup",
+                "Busy cores")
+
+
+def _matrix_cells(c: Cell, label: str) -> list[str]:
+    if c.status != "ok":
+        status = c.status if c.status != "failed" else f"failed: {c.error or 'unknown reason'}"
+        if c.status == "cancelled":
+            status = "cancelled"
+        return [label, c.gil_state, c.mode.value, str(c.workers), status, "", "", ""]
+    return [label, c.gil_state, c.mode.value, str(c.workers), seconds_text(c.median_s),
+            _range_text(c), fmt_speedup(c.speedup) if c.speedup is not None else "-",
+            f"{c.busy_cores:.2f}" if c.busy_cores is not None else "-"]
+
+
+def matrix_markdown(result: MatrixResult) -> str:
+    """A caption, a table ready to paste into an issue or a post, and the verdict."""
+    labels = result.labels()
+    lines = [f"**{_md(_caption(result))}**", "",
+             "| " + " | ".join(_MATRIX_HEAD) + " |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for c in result.cells:
+        lines.append("| " + " | ".join(_md(x) for x in _matrix_cells(c, labels[c.target.path]))
+                     + " |")
+    lines += ["", _md(verdict(result))]
+    return "\n".join(lines) + "\n"
+
+
+_CSV_MATRIX = ("matrix", "hostname", "cores", "date", "workload", "scale", "tasks", "delay_ms",
+               "python", "label", "version", "free_threaded", "gil_enabled", "mode", "workers",
+               "status", "runs", "median_s", "min_s", "max_s", "speedup", "busy_cores", "cpu_s",
+               "error")
+
+
+def matrix_csv(result: MatrixResult) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_CSV_MATRIX, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    common = {"matrix": result.matrix_id, "hostname": result.machine.get("hostname"),
+              "cores": machine_cores(result.machine), "date": _iso(result.started_at),
+              "workload": result.workload.value, "scale": result.plan.scale,
+              "tasks": result.plan.tasks, "delay_ms": result.plan.delay_ms}
+    for row in matrix_rows(result):
+        writer.writerow({**common, **row})
+    return out.getvalue()
+
+
+def _columns(head: Sequence[str], rows: list[list[str]]) -> list[str]:
+    """Aligned columns; a row shorter than the head lets its last cell run to the end."""
+    widths = [len(h) for h in head]
+    for row in rows:
+        short = len(row) < len(head)
+        for n, cell in enumerate(row):
+            if not (short and n == len(row) - 1):
+                widths[n] = max(widths[n], len(cell))
+    fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+    return [fmt([h.upper() for h in head])] + [fmt(r) for r in rows]
+
+
+def matrix_text(result: MatrixResult, width: int = 100) -> str:
+    """The table `gil-tui compare` prints by default, and the verdict under it."""
+    labels = result.labels()
+    rows = []
+    for c in result.cells:
+        cells = _matrix_cells(c, labels[c.target.path])
+        if c.status != "ok":
+            cells = cells[:4] + [cells[4]]  # the reason takes the rest of the line
+        rows.append(cells)
+    head = ("python", "gil", "mode", "workers", "wall", "min - max", "speedup", "busy")
+    lines = [_caption(result)] + _columns(head, rows)
+    lines.append("")
+    lines += textwrap.wrap(verdict(result), width=width)
+    for warning in result.warnings:
+        lines.append(f"note: {warning}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------- history
+
+
+def _entry_row(e: HistoryEntry, speedup: float | None) -> dict[str, Any]:
+    r = e.result
+    return {
+        "date": _iso(r.started_at), "hostname": e.machine.get("hostname"), "cores": e.cores,
+        "source": e.source, "origin": e.origin, "imported": e.imported, "matrix": e.matrix,
+        "python": r.interpreter.path, "version": r.interpreter.version,
+        "free_threaded": r.interpreter.free_threaded, "gil_enabled": r.interpreter.gil_enabled,
+        "workload": r.spec.workload.value, "mode": r.spec.mode.value, "workers": r.spec.workers,
+        "tasks": r.tasks, "scale": r.spec.scale, "delay_ms": r.spec.delay_ms,
+        "start_method": r.start_method, "wall_s": round(r.wall_s, 4), "cpu_s": round(r.cpu_s, 4),
+        "busy_cores": round(r.busy_cores, 3),
+        "speedup": None if speedup is None else round(speedup, 3),
+    }
+
+
+def history_json(entries: Iterable[HistoryEntry], *, machine: dict[str, Any] | None = None,
+                 path: str | None = None, warnings: Sequence[str] = ()) -> dict[str, Any]:
+    """The ``results --json`` object (importable elsewhere)."""
+    return {"kind": "gil-tui-results", "format": EXPORT_FORMAT, "machine": dict(machine or {}),
+            "history": path, "entries": [e.to_dict() for e in entries],
+            "warnings": list(warnings)}
+
+
+def _history_table(entries: list[HistoryEntry]) -> tuple[tuple[str, ...], list[list[str]]]:
+    head = ("date", "machine", "source", "python", "gil", "workload", "mode", "workers", "wall",
+            "busy cores", "speedup")
+    rows = []
+    for e, speedup in zip(entries, entry_speedups(entries)):
+        r = e.result
+        interp = r.interpreter
+        version = interp.version + ("t" if interp.free_threaded else "")
+        gil = "off" if interp.gil_enabled is False else "on"
+        source = e.source if not e.imported else f"imported ({e.origin or '?'})"
+        what = r.spec.workload.value
+        if r.spec.workload is not Workload.IO and r.spec.workload is not Workload.SLEEP:
+            what += f" x{r.spec.scale:g}"
+        rows.append([date_text(r.started_at), e.machine_label, source, version, gil, what,
+                     r.spec.mode.value, str(r.spec.workers), seconds_text(r.wall_s),
+                     f"{r.busy_cores:.2f}", "-" if speedup is None else fmt_speedup(speedup)])
+    return head, rows
+
+
+def history_markdown(entries: Iterable[HistoryEntry]) -> str:
+    items = list(entries)
+    head, rows = _history_table(items)
+    lines = ["| " + " | ".join(h.capitalize() for h in head) + " |",
+             "|" + "---|" * 7 + "---:|" * 4]
+    lines += ["| " + " | ".join(_md(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_CSV_HISTORY = ("date", "hostname", "cores", "source", "origin", "imported", "matrix", "python",
+                "version", "free_threaded", "gil_enabled", "workload", "mode", "workers", "tasks",
+                "scale", "delay_ms", "start_method", "wall_s", "cpu_s", "busy_cores", "speedup")
+
+
+def history_csv(entries: Iterable[HistoryEntry]) -> str:
+    items = list(entries)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_CSV_HISTORY, lineterminator="\n")
+    writer.writeheader()
+    for e, speedup in zip(items, entry_speedups(items)):
+        writer.writerow(_entry_row(e, speedup))
+    return out.getvalue()
+
+
+def history_text(entries: Iterable[HistoryEntry]) -> str:
+    items = list(entries)
+    if not items:
+        return "No runs in the history yet.\n"
+    head, rows = _history_table(items)
+    return "\n".join(_columns(head, rows)) + "\n"
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """One JSON object on one line (what the --json options print)."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,303 @@
+"""The watch view: any program's process tree, live, then a plain-words summary.
+
+`gil-tui watch -- CMD` opens :class:`WatchApp`; inside the main app the palette's
+"Watch a command…" pushes the same :class:`WatchScreen`. The engine
+(:mod:`gil_tui.engine.watch.session`) starts the program and measures it; this module
+only draws what it reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Header, Input, Label, Log, Static
+from textual.worker import get_current_worker
+
+from gil_tui.engine.watch.session import WatchError, WatchSession, WatchSnapshot
+from gil_tui.engine.watch.summary import Summary
+from gil_tui.ui.widgets.core_bars import CoreBars
+from gil_tui.ui.widgets.key_bar import KeyBar
+from gil_tui.ui.widgets.workers_table import cpu_cell, human_bytes
+
+#: Output lines kept in the log panel.
+LOG_LINES = 2000
+
+
+class ConfirmStop(ModalScreen[bool]):
+    """Ask whether to stop the watched program before leaving."""
+
+    DEFAULT_CSS = """
+    ConfirmStop { align: center middle; }
+    ConfirmStop > Vertical { width: 60; height: auto; border: thick $warning;
+                             background: $surface; padding: 1 2; }
+    ConfirmStop Horizontal { height: auto; margin-top: 1; }
+    ConfirmStop Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Stop it", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "Keep it running", id="confirm.no")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("The program is still running. Stop it (and every process it "
+                        "started) before leaving?")
+            with Horizontal():
+                yield Button("Stop it (y)", variant="warning", id="yes")
+                yield Button("Keep watching (n)", id="no")
+
+    def action_answer(self, stop: bool) -> None:
+        self.dismiss(stop)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class WatchScreen(Screen[int]):
+    """Per-core load, the program's processes and threads, its output, and a verdict."""
+
+    DEFAULT_CSS = """
+    WatchScreen #watch-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
+    WatchScreen #watch-stats { height: auto; padding: 0 1; }
+    WatchScreen #watch-table { height: 1fr; min-height: 4; border-top: solid $panel-lighten-2;
+                               border-title-color: $text-muted; }
+    WatchScreen #watch-log { height: 8; border-top: solid $panel-lighten-2;
+                             border-title-color: $text-muted; }
+    WatchScreen.-no-log #watch-log { display: none; }
+    WatchScreen #watch-summary { height: auto; padding: 0 1; color: $success; }
+    WatchScreen #watch-summary.-failed { color: $warning; }
+    """
+
+    BINDINGS = [
+        Binding("q", "leave", "Leave", id="watch.leave",
+                tooltip="Leave the watch view (asks first if the program still runs)"),
+        Binding("s", "stop", "Stop program", id="watch.stop",
+                tooltip="End the program and every process it started"),
+        Binding("l", "toggle_log", "Output", id="watch.log",
+                tooltip="Show or hide the program's output"),
+    ]
+
+    class Sampled(Message):
+        def __init__(self, snapshot: WatchSnapshot, lines: list[tuple[str, str]]) -> None:
+            super().__init__()
+            self.snapshot, self.lines = snapshot, lines
+
+        def can_replace(self, message: Message) -> bool:
+            return False  # lines must not be lost
+
+    class Exited(Message):
+        def __init__(self, summary: Summary) -> None:
+            super().__init__()
+            self.summary = summary
+
+    def __init__(self, argv: Sequence[str] | None = None, *, pid: int | None = None,
+                 hz: float = 4.0, log: str | None = None) -> None:
+        super().__init__()
+        self.argv, self.pid, self.hz, self.log_path = argv, pid, max(0.5, min(hz, 20.0)), log
+        self.session: WatchSession | None = None
+        self.summary: Summary | None = None
+        self.stopped_by_user = False
+        self._lines: deque[tuple[str, str]] = deque(maxlen=LOG_LINES)
+        self._lines_lock = threading.Lock()
+
+    @property
+    def what(self) -> str:
+        return " ".join(self.argv) if self.argv else f"PID {self.pid}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"watching: {self.what}", id="watch-title")
+        yield CoreBars(id="watch-cores")
+        yield Static("starting…", id="watch-stats")
+        table = DataTable(id="watch-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Processes and threads · CPU % of one core"
+        yield table
+        log = Log(id="watch-log", max_lines=LOG_LINES)
+        log.border_title = "Output (l hides it)"
+        yield log
+        yield Static(id="watch-summary")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#watch-table", DataTable)
+        for key, label in (("kind", "kind"), ("pid", "pid"), ("tid", "thread id"),
+                           ("name", "name"), ("cpu", "CPU %"), ("rss", "RSS")):
+            table.add_column(label, key=key)
+        if self.pid is not None:
+            self.query_one("#watch-log", Log).write_line(
+                "(attached to a running process: its output is not ours to show)")
+        try:
+            self.session = WatchSession(self.argv, pid=self.pid, on_line=self._on_line,
+                                        on_exit=self._on_exit, log_path=self.log_path)
+            self.session.start()
+        except (WatchError, ValueError) as exc:
+            message = getattr(exc, "message", str(exc))
+            self.query_one("#watch-stats", Static).update(Text(message, style="bold red"))
+            self.session = None
+            return
+        self._sample_loop()
+
+    # ------------------------------------------------------------ engine callbacks
+
+    def _on_line(self, stream: str, text: str) -> None:  # reader threads
+        with self._lines_lock:
+            self._lines.append((stream, text))
+
+    def _on_exit(self, summary: Summary) -> None:  # a session thread
+        self.post_message(self.Exited(summary))
+
+    @work(thread=True, exclusive=True, group="watch-sampler", exit_on_error=False)
+    def _sample_loop(self) -> None:
+        worker = get_current_worker()
+        session = self.session
+        while session is not None and not worker.is_cancelled:
+            started = time.monotonic()
+            snapshot = session.sample()
+            with self._lines_lock:
+                lines = list(self._lines)
+                self._lines.clear()
+            self.post_message(self.Sampled(snapshot, lines))
+            if not snapshot.running:
+                return
+            time.sleep(max(0.02, 1 / self.hz - (time.monotonic() - started)))
+
+    # ------------------------------------------------------------ drawing
+
+    @on(Sampled)
+    def _sampled(self, message: Sampled) -> None:
+        snap = message.snapshot
+        self.query_one("#watch-cores", CoreBars).push(snap.cores.percents)
+        hidden = f" (+{snap.hidden_processes} not shown)" if snap.hidden_processes else ""
+        state = "running" if snap.running else f"ended (exit {snap.exit_code})"
+        self.query_one("#watch-stats", Static).update(Text.assemble(
+            (state, "bold yellow" if snap.running else "bold"),
+            f" · {snap.elapsed_s:6.1f} s · cores busy now {snap.cores_now:.2f}, "
+            f"average {snap.avg_cores:.2f}, peak {snap.peak_cores:.2f} · CPU {snap.cpu_s:.1f} s"
+            f" · {snap.process_count} process(es){hidden}, {snap.thread_count} threads"))
+        if snap.processes or snap.running:
+            self._fill_table(snap)  # after the end, keep the last picture of the tree
+        if message.lines:
+            log = self.query_one("#watch-log", Log)
+            log.write_lines([text if stream == "stdout" else f"[stderr] {text}"
+                             for stream, text in message.lines])
+
+    def _fill_table(self, snap: WatchSnapshot) -> None:
+        table = self.query_one("#watch-table", DataTable)
+        table.clear()
+        names = {p.pid: p.name for p in snap.processes}
+        for proc in snap.processes:
+            table.add_row("process", str(proc.pid), "", proc.name[:20], cpu_cell(proc.cpu_percent),
+                          human_bytes(proc.rss))
+        for thread in snap.threads:
+            table.add_row("  thread", str(thread.pid), str(thread.tid),
+                          names.get(thread.pid, "")[:20], cpu_cell(thread.cpu_percent), "")
+
+    @on(Exited)
+    def _exited(self, message: Exited) -> None:
+        self.summary = message.summary
+        summary = self.query_one("#watch-summary", Static)
+        summary.set_class(message.summary.exit_status() != 0, "-failed")
+        summary.update(Text(message.summary.format_text().strip()))
+        self.query_one("#watch-title", Static).update(f"watched: {self.what} · press q to leave")
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.session is not None and self.session.can_stop else None
+        return True
+
+    def action_toggle_log(self) -> None:
+        self.toggle_class("-no-log")
+
+    def action_stop(self) -> None:
+        if self.session is not None and self.session.can_stop:
+            self.stopped_by_user = True
+            self.query_one("#watch-stats", Static).update("stopping the program…")
+            self._stop()
+
+    @work(thread=True, group="watch-stop", exit_on_error=False)
+    def _stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+
+    def action_leave(self) -> None:
+        session = self.session
+        if session is not None and session.can_stop:
+            self.app.push_screen(ConfirmStop(), self._leave_answer)
+        else:
+            self._close()
+
+    def _leave_answer(self, stop: bool | None) -> None:
+        if stop:
+            self.stopped_by_user = True
+            self._stop_and_close()
+
+    @work(thread=True, group="watch-stop", exit_on_error=False)
+    def _stop_and_close(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+        self.app.call_from_thread(self._close)
+
+    def exit_code(self) -> int:
+        if self.stopped_by_user:
+            return 130
+        if self.summary is not None:
+            return self.summary.exit_status()
+        return 1 if self.session is None else 0
+
+    def _close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.dismiss(self.exit_code())
+
+
+class WatchApp(App[int]):
+    """`gil-tui watch -- CMD` on its own: the watch screen, then the exit code."""
+
+    TITLE = "gil-tui watch"
+
+    def __init__(self, argv: Sequence[str] | None = None, *, pid: int | None = None,
+                 hz: float = 4.0, log: str | None = None) -> None:
+        super().__init__()
+        self.screen_args = (argv, pid, hz, log)
+
+    def on_mount(self) -> None:
+        argv, pid, hz, log = self.screen_args
+        self.push_screen(WatchScreen(argv, pid=pid, hz=hz, log=log), self._done)
+
+    def _done(self, code: int | None) -> None:
+        self.exit(code, return_code=int(code or 0))
+
+
+class AskCommand(ModalScreen[str | None]):
+    """The palette's "Watch a command…": type a command line."""
+
+    DEFAULT_CSS = """
+    AskCommand { align: center middle; }
+    AskCommand > Vertical { width: 70; height: auto; border: thick $primary;
+                            background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Command to watch (e.g. python my_script.py); Enter starts it:")
+            yield Input(placeholder="python my_script.py", id="ask-command")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
