@@ -19,7 +19,7 @@ import pytest
 
 from gil_tui.engine.run.events import Error, Hello, Progress, Result, WorkerDone, WorkerStart
 from gil_tui.engine.run.results import RunError, RunResult
-from gil_tui.engine.run.runner import WORKER_PATH, Runner, run, run_to_result
+from gil_tui.engine.run.runner import WORKER_PATH, Runner, run
 from gil_tui.engine.run.spec import RunSpec
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
@@ -70,7 +70,6 @@ async def test_run_returns_a_result():
     assert {w.pid for w in result.workers} == {seen[0].pid}
     assert result.wall_s > 0 and result.started_at <= time.time()
     assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
-    assert run_to_result is run
 
 
 async def test_async_on_event_and_io_with_its_own_latency_server():

@@ -35,7 +35,7 @@ from gil_tui.engine.run.results import RunError, RunResult
 from gil_tui.engine.run.spec import RunSpec, Workload
 from gil_tui.worker import WORKER_DIR
 
-__all__ = ["Runner", "run", "run_to_result", "WORKER_PATH", "RunError"]
+__all__ = ["Runner", "drive", "run", "WORKER_PATH", "RunError"]
 
 WORKER_PATH = str(WORKER_DIR / "bench_worker.py")
 STDERR_TAIL_BYTES = 4096
@@ -328,21 +328,22 @@ class Runner:
             proc.stdin.close()
 
 
-async def run(
+async def drive(
+    runner: Any,
     spec: RunSpec,
     *,
-    latency_url: str | None = None,
     on_event: Callable[[Event], Any | Awaitable[Any]] | None = None,
-    worker_path: str | None = None,
-    nice: int = 0,
 ) -> RunResult:
-    """Run ``spec`` to the end and return its RunResult; raises RunError on failure.
+    """Read ``runner``'s events to the end and build the run's one RunResult.
 
-    ``on_event`` sees every event (it may be a coroutine function). For io
-    workloads without ``latency_url`` a LatencyServer runs for the duration.
-    Cancelling the calling task cancels the worker.
+    The one place where a result is made from a worker's events: ``gil-tui bench``
+    (through :func:`run`) and the Live tab both come here, so a result always has
+    the start time of the run (``runner.started_at``) and the interpreter the
+    runner really used (``runner.python``). ``runner`` is a :class:`Runner` or
+    anything with the same ``events()``, ``cancel()``, ``python`` and
+    ``started_at`` (tests replay recorded runs). Raises :class:`RunError` on
+    failure; on any exception, cancellation included, the runner is cancelled.
     """
-    runner = Runner(spec, latency_url=latency_url, worker_path=worker_path, nice=nice)
     hello: Hello | None = None
     stream = runner.events()
     try:
@@ -359,8 +360,12 @@ async def run(
                 if hello is None:
                     raise RunError(Error("the worker reported a result without a hello", kind="crash"))
                 return RunResult.from_hello_result(
-                    spec, hello, event, python=runner.python, started_at=runner.started_at
+                    spec, hello, event,
+                    python=getattr(runner, "python", None) or spec.python,
+                    started_at=getattr(runner, "started_at", None),
                 )
+        if getattr(runner, "cancelled", False):
+            raise RunError(Error("cancelled", kind="cancelled"))
         raise RunError(Error("the run ended without a result", kind="crash"))
     except BaseException:
         await runner.cancel()
@@ -369,4 +374,19 @@ async def run(
         await stream.aclose()
 
 
-run_to_result = run
+async def run(
+    spec: RunSpec,
+    *,
+    latency_url: str | None = None,
+    on_event: Callable[[Event], Any | Awaitable[Any]] | None = None,
+    worker_path: str | None = None,
+    nice: int = 0,
+) -> RunResult:
+    """Run ``spec`` to the end and return its RunResult; raises RunError on failure.
+
+    ``on_event`` sees every event (it may be a coroutine function). For io
+    workloads without ``latency_url`` a LatencyServer runs for the duration.
+    Cancelling the calling task cancels the worker.
+    """
+    runner = Runner(spec, latency_url=latency_url, worker_path=worker_path, nice=nice)
+    return await drive(runner, spec, on_event=on_event)
