@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import platform
+import re
+
+import pytest
 
 from gil_tui.cli import main
-from gil_tui.lessons import load_lessons
+from gil_tui.lessons import INTERPRETERS_PLACEHOLDER, get_lesson, load_lessons
+from tests.cli_helpers import run_cli
 
 
 def test_list_prints_every_lesson_in_order(capsys) -> None:
@@ -38,12 +41,6 @@ def test_unknown_slug_exits_2_with_the_valid_ones(capsys) -> None:
         assert lesson.slug in err
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gil_tui", *args], capture_output=True, text=True, timeout=60
-    )
-
-
 def test_module_entry_point_and_bad_input() -> None:
     ok = run_cli("lessons")
     assert ok.returncode == 0 and "the-gil" in ok.stdout
@@ -57,3 +54,35 @@ def test_module_entry_point_and_bad_input() -> None:
 def test_version() -> None:
     out = run_cli("--version")
     assert out.returncode == 0 and out.stdout.startswith("gil-tui ")
+
+
+def _assert_terminal_friendly(out: str, slug: str) -> None:
+    assert "lesson:" not in out, f"{slug}: a raw link target is printed"
+    spaced = [line for line in out.splitlines() if line != line.rstrip()]
+    assert not spaced, f"{slug}: lines end in spaces: {spaced[:3]}"
+
+
+@pytest.mark.parametrize("lesson", load_lessons(), ids=lambda lesson: lesson.slug)
+def test_printed_lesson_has_followable_links_and_no_trailing_spaces(lesson, capsys) -> None:
+    assert main(["lessons", lesson.slug]) == 0
+    printed = capsys.readouterr().out
+    _assert_terminal_friendly(printed, lesson.slug)
+    out = re.sub(r"\s+", " ", printed)
+    for target in set(lesson.links):
+        assert f"gil-tui lessons {target}" in out, f"no way to follow the link to {target}"
+    for url in re.findall(r"\]\((https://[^)]+)\)", lesson.body):
+        assert url in out.replace(" ", ""), f"{url} is not shown"
+
+
+@pytest.mark.parametrize("slug", ["processes-and-threads", "main-guard"])
+def test_printed_lesson_as_a_subprocess(slug) -> None:
+    done = run_cli("lessons", slug)
+    assert done.returncode == 0, done.stderr
+    _assert_terminal_friendly(done.stdout, slug)
+    assert "Further reading" in done.stdout and "## " not in done.stdout
+    assert "(https://docs.python.org/" in done.stdout.replace("\n", "")
+    lesson = get_lesson(slug)
+    if INTERPRETERS_PLACEHOLDER in lesson.body:
+        assert INTERPRETERS_PLACEHOLDER not in done.stdout
+        # at least the interpreter running the command, with its row of the table
+        assert f"{platform.python_version()}: forkserver" in done.stdout

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import platform
 import sys
 
-from gil_tui.lessons import body_for_display, get_lesson, load_lessons
+from gil_tui.lessons import (
+    INTERPRETERS_PLACEHOLDER,
+    Lesson,
+    body_for_terminal,
+    get_lesson,
+    load_lessons,
+    strip_trailing_spaces,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +50,38 @@ def run(args: argparse.Namespace) -> int:
     from rich.markdown import Markdown
 
     console = Console()
-    console.print(Markdown(body_for_display(lesson), hyperlinks=console.is_terminal))
-    if lesson.try_it:
-        console.print(f"\n[dim]Try it: {lesson.try_command()}[/dim]")
+    hyperlinks = console.is_terminal
+    body = body_for_terminal(
+        lesson, hyperlinks=hyperlinks, interpreters=_interpreters_for(lesson)
+    )
+    with console.capture() as captured:
+        console.print(Markdown(body, hyperlinks=hyperlinks))
+        if lesson.try_it:
+            console.print(f"\n[dim]Try it: {lesson.try_command()}[/dim]")
+    # rich pads each line to the terminal's width: no spaces at line ends
+    sys.stdout.write(strip_trailing_spaces(captured.get()))
+    sys.stdout.flush()
     return 0
+
+
+def _interpreters_for(lesson: Lesson) -> list[tuple[str, tuple[int, ...]]] | None:
+    """The interpreters on this machine, when the lesson shows which of them do what.
+
+    A one-shot command can afford the probes (in parallel, ~0.2 s); the app passes
+    what its own scan found instead."""
+    if INTERPRETERS_PLACEHOLDER not in lesson.body:
+        return None
+    try:
+        from gil_tui.engine.system.interpreters import discover
+
+        found = discover(timeout=3.0)
+    except Exception:  # the list is a bonus: the lesson prints without it
+        found = []
+    pairs: list[tuple[str, tuple[int, ...]]] = []
+    for interp in found:
+        if interp.supported and interp.version and interp.version_info:
+            label = interp.version + ("t" if interp.free_threaded else "")
+            pairs.append((label, tuple(interp.version_info)))
+    if not pairs:  # at least the Python running this command
+        pairs.append((platform.python_version(), tuple(sys.version_info[:3])))
+    return pairs

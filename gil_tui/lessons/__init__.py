@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Iterable, Sequence, Tuple
 
 LESSON_LINK = re.compile(r"\]\(lesson:([a-z0-9-]+)\)")
 TRY_KEYS = ("workload", "mode", "workers", "start_method", "tasks", "scale", "delay_ms")
@@ -124,15 +125,191 @@ def load_lessons() -> tuple[Lesson, ...]:
 #: In the threads-vs-processes lesson, replaced by the costs measured on this machine.
 COSTS_PLACEHOLDER = "Not measured here yet: press d in the app, or run gil-tui costs."
 
+#: In the main-guard lesson, right after the table of what an unguarded script does
+#: under each start method: replaced by a list saying which row each of the reader's
+#: interpreters falls in, or removed when none is known.
+INTERPRETERS_PLACEHOLDER = "<!-- your-interpreters -->"
 
-def body_for_display(lesson: Lesson) -> str:
-    """The lesson's Markdown with what was measured on this machine filled in."""
-    if COSTS_PLACEHOLDER not in lesson.body:
-        return lesson.body
-    from gil_tui.engine.costs import last_table
+#: (label, version tuple) of each interpreter the app has found, e.g. ("3.13.0", (3, 13, 0)).
+KnownInterpreter = Tuple[str, Tuple[int, ...]]
+
+# What the app discovered last (see note_interpreters); probes are never run from here.
+_known_interpreters: tuple[KnownInterpreter, ...] = ()
+
+
+def _version3(version: Sequence[object]) -> tuple[int, int, int]:
+    parts = [int(part) for part in list(version)[:3] if isinstance(part, int)]
+    parts += [0] * (3 - len(parts))
+    return parts[0], parts[1], parts[2]
+
+
+def forkserver_preloads_main(version: Sequence[object]) -> bool:
+    """True where the fork server imports ``__main__`` once, before forking children.
+
+    The preload was dead code from 2013 until GH-135295 (gh-126631 / gh-137996),
+    released in 3.13.8 and 3.14.1. From there on an unguarded script fails inside the
+    fork server, so the parent's ``start()`` fails (or a Pool hangs); before, forkserver
+    children re-imported the main script as spawn children do."""
+    v = _version3(version)
+    return (3, 13, 8) <= v < (3, 14, 0) or v >= (3, 14, 1)
+
+
+def forkserver_row(label: str, version: Sequence[object]) -> str:
+    """One line saying which row of the main-guard lesson's table an interpreter is in."""
+    v = _version3(version)
+    if forkserver_preloads_main(v):
+        return (f"{label}: the fork server imports `__main__` once; an unguarded "
+                "script makes the parent's `start()` fail or a `Pool` hang")
+    if v[:2] == (3, 13):
+        return f"{label}: forkserver behaves like spawn (before the 3.13.8 fix)"
+    if v[:2] == (3, 14):
+        return f"{label}: forkserver behaves like spawn (before the 3.14.1 fix)"
+    return f"{label}: forkserver behaves like spawn"
+
+
+def interpreters_list(interpreters: Iterable[KnownInterpreter]) -> str:
+    """The Markdown list that takes the place of INTERPRETERS_PLACEHOLDER ("" if none).
+
+    Interpreters older than 3.4 (no forkserver) are left out; a label seen twice once."""
+    rows: list[str] = []
+    seen: set[str] = set()
+    ordered = sorted(interpreters, key=lambda item: (_version3(item[1]), item[0]))
+    for label, version in ordered:
+        if label in seen or _version3(version) < (3, 4, 0):
+            continue
+        seen.add(label)
+        rows.append(f"- {forkserver_row(label, version)}")
+    if not rows:
+        return ""
+    intro = ("On the interpreters gil-tui found here (spawn and fork behave "
+             "the same on all of them):")
+    return intro + "\n\n" + "\n".join(rows)
+
+
+def note_interpreters(interpreters: Iterable[KnownInterpreter]) -> None:
+    """Remember what the app discovered, for the main-guard lesson's list.
+
+    The app calls this when its interpreter scan finishes (e.g. with
+    ``[(i.version + ("t" if i.free_threaded else ""), i.version_info) for i in found]``)
+    and shows the lesson again; nothing here probes an interpreter."""
+    global _known_interpreters
+    _known_interpreters = tuple(
+        (str(label), tuple(version)) for label, version in interpreters if version
+    )
+
+
+def _fill_interpreters(body: str, interpreters: Iterable[KnownInterpreter] | None) -> str:
+    if INTERPRETERS_PLACEHOLDER not in body:
+        return body
+    listing = interpreters_list(_known_interpreters if interpreters is None else interpreters)
+    lines = body.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if line.strip() != INTERPRETERS_PLACEHOLDER:
+            out.append(line)
+        elif listing:
+            # blank lines around it, so that it never joins the table above
+            if out and out[-1].strip():
+                out.append("")
+            out.append(listing)
+            if index + 1 < len(lines) and lines[index + 1].strip():
+                out.append("")
+        elif out and not out[-1].strip():
+            out.pop()  # removed, with the blank line before it
+    return "\n".join(out)
+
+
+def body_for_display(
+    lesson: Lesson, interpreters: Iterable[KnownInterpreter] | None = None
+) -> str:
+    """The lesson's Markdown with what is known about this machine filled in.
+
+    The costs measured here (threads-vs-processes), and which row of the main-guard
+    table each interpreter falls in: ``interpreters`` as (label, version) pairs, or when
+    None the ones the app noted with :func:`note_interpreters`. Never runs a probe."""
+    body = _fill_interpreters(lesson.body, interpreters)
+    if COSTS_PLACEHOLDER not in body:
+        return body
+    from gil_tui.engine.demos.costs import last_table
 
     table = last_table()
-    return lesson.body.replace(COSTS_PLACEHOLDER, table.strip()) if table else lesson.body
+    return body.replace(COSTS_PLACEHOLDER, table.strip()) if table else body
+
+
+# ------------------------------------------------------------ for `gil-tui lessons SLUG`
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ANY_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+_LESSON_WORD = re.compile(r"^[Ll]esson (\d+)$")
+_MARKDOWN_PUNCT = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def links_for_terminal(markdown: str, lessons: Sequence[Lesson], hyperlinks: bool = False) -> str:
+    """Markdown with its links written out as text a terminal reader can follow.
+
+    ``[text](lesson:slug)`` becomes ``text [lesson N: Title, `gil-tui lessons slug`]``,
+    and ``[lesson N](lesson:slug)`` becomes ``lesson N [`gil-tui lessons slug`]``.
+    Without ``hyperlinks`` a web link becomes ``text (URL)`` (just the URL when the text
+    is the URL); with them web links stay links, for a terminal to show. Code blocks are
+    left alone."""
+    by_slug = {lesson.slug: lesson for lesson in lessons}
+
+    def replace(match: re.Match[str]) -> str:
+        text, target = match.group(1), match.group(2)
+        if target.startswith("lesson:"):
+            slug = target[len("lesson:"):]
+            lesson = by_slug.get(slug)
+            command = f"`gil-tui lessons {slug}`"
+            # square brackets: links often sit inside parentheses already
+            if lesson is None or _LESSON_WORD.match(text.strip()):
+                return f"{text} \\[{command}\\]"
+            return f"{text} \\[lesson {lesson.order}: {lesson.title}, {command}\\]"
+        if hyperlinks or "://" not in target:
+            return match.group(0)
+        url = _MARKDOWN_PUNCT.sub(r"\\\1", target)
+        if text.strip() in (target, f"<{target}>"):
+            return url
+        return f"{text} ({url})"
+
+    out: list[str] = []
+    in_code = False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            in_code = not in_code
+        elif not in_code:
+            line = _ANY_LINK.sub(replace, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def body_for_terminal(
+    lesson: Lesson,
+    *,
+    hyperlinks: bool = False,
+    interpreters: Iterable[KnownInterpreter] | None = None,
+) -> str:
+    """:func:`body_for_display` with links a terminal reader can follow (for rich)."""
+    return links_for_terminal(
+        body_for_display(lesson, interpreters), load_lessons(), hyperlinks=hyperlinks
+    )
+
+
+# Spaces at the end of a line, possibly followed by escape sequences only (colours,
+# OSC 8 hyperlinks): rich pads every line to the console's width.
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;[^\x1b\a]*(?:\x1b\\|\a))*)$")
+
+
+def strip_trailing_spaces(text: str) -> str:
+    """Every line of ``text`` without spaces at its end (escape codes there are kept)."""
+    lines = []
+    for line in text.split("\n"):
+        while True:
+            stripped = _TRAILING.sub(r"\1", line)
+            if stripped == line:
+                break
+            line = stripped
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def get_lesson(slug: str) -> Lesson | None:
