@@ -162,11 +162,12 @@ def csv_cell(text: object) -> str:
     """A cleaned single-line value for a CSV meant for a spreadsheet.
 
     A cell that starts with ``= + - @`` (or a tab/CR) would be read as a formula
-    by a spreadsheet; such a cell gets a leading apostrophe (the OWASP advice).
+    by a spreadsheet, even after leading blanks; such a cell gets a leading
+    apostrophe (the OWASP advice).
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return str(text)
     value = clean_line(text)
-    if value.startswith(_FORMULA_START):
+    if value.lstrip().startswith(_FORMULA_START):
         value = "'" + value
     return value
