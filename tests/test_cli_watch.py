@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -149,3 +150,280 @@ def test_ctrl_c_stops_the_whole_tree_and_exits_130(tmp_path):
     time.sleep(0.1)
     for pid in (grandchild, watched.pid):
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+# ------------------------------------------------- a watched program never outlives gil-tui
+
+SLEEPER = "import time; time.sleep(120)  # gil-tui-watch-test"
+
+
+def start_watch(*args: str, **popen) -> subprocess.Popen:
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-m", "gil_tui", "watch", *args],
+                            env=popen.pop("env", env()), cwd=ROOT, **popen)
+
+
+def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll ``condition`` until it returns something true; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def the_program(watch_proc: subprocess.Popen) -> psutil.Process:
+    """The program `gil-tui watch` started (its child running SLEEPER)."""
+    def find():
+        try:
+            for child in psutil.Process(watch_proc.pid).children():
+                if child.cmdline()[-1:] == [SLEEPER]:  # exec'd (not gil-tui's fork before it)
+                    return child
+        except psutil.Error:
+            pass
+        assert watch_proc.poll() is None, "gil-tui watch ended early"
+        return None
+    return wait_until(find, what="the watched program to start")
+
+
+def catches(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler for ``sig`` (Linux: SigCgt in /proc)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
+def end_everything(*procs) -> None:
+    for proc in procs:
+        try:
+            proc.kill()
+        except (psutil.Error, OSError):
+            pass
+        try:
+            proc.wait(10)
+        except (psutil.Error, subprocess.TimeoutExpired, ChildProcessError):
+            pass
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="PR_SET_PDEATHSIG and /proc are Linux")
+
+
+@linux_only
+def test_sigkill_of_gil_tui_ends_the_program():
+    proc = start_watch("--no-tui", "--", sys.executable, "-c", SLEEPER)
+    program = None
+    try:
+        program = the_program(proc)
+        proc.kill()
+        proc.wait(10)
+        wait_until(lambda: gone(program.pid), what="the program to end with gil-tui")
+    finally:
+        end_everything(proc, *([program] if program else []))
+
+
+@linux_only
+@pytest.mark.parametrize("sig, code, words", [
+    (signal.SIGTERM, 130, "interrupted"),
+    (signal.SIGHUP, 129, "the terminal closed (SIGHUP)"),
+])
+def test_sigterm_and_sighup_go_through_the_stop_path(sig, code, words):
+    proc = start_watch("--no-tui", "--", sys.executable, "-c", SLEEPER,
+                       stdout=subprocess.PIPE, text=True)
+    program = None
+    try:
+        program = the_program(proc)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == code, err
+        assert gone(program.pid)
+        assert "watched " in out  # the summary still comes
+        # the program's own KeyboardInterrupt traceback passes through; ours is one line
+        assert err.splitlines()[-1] == (
+            f"gil-tui watch: {words}; the program and its processes were stopped")
+        assert "gil_tui" not in err
+    finally:
+        end_everything(proc, *([program] if program else []))
+
+
+@linux_only
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_an_attached_pid_is_never_touched(sig):
+    target = subprocess.Popen([sys.executable, "-c", SLEEPER])
+    proc = start_watch("--no-tui", "--pid", str(target.pid))
+    try:
+        wait_until(lambda: catches(proc.pid, signal.SIGTERM) or proc.poll() is not None,
+                   what="gil-tui watch to be ready")
+        assert proc.poll() is None
+        proc.send_signal(sig)
+        proc.wait(30)
+        assert target.poll() is None, "the attached process was ended"
+        assert psutil.Process(target.pid).status() != psutil.STATUS_ZOMBIE
+    finally:
+        end_everything(proc, target)
+
+
+# ------------------------------------------------------------ the app, in a real terminal
+
+def run_in_terminal(*args: str):
+    """`gil-tui watch ARGS` with a pseudo-terminal as its terminal; returns (proc, output)
+    where output is a list of the bytes it drew, filled by a thread."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    term_env = env()
+    term_env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
+    proc = subprocess.Popen([sys.executable, "-m", "gil_tui", "watch", *args],
+                            stdin=slave, stdout=slave, stderr=slave, env=term_env, cwd=ROOT,
+                            start_new_session=True)
+    os.close(slave)
+    drawn: list[bytes] = []
+
+    def drain():
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            drawn.append(data)
+        os.close(master)
+
+    threading.Thread(target=drain, daemon=True).start()
+    return proc, drawn
+
+
+ALT_SCREEN_ON, ALT_SCREEN_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
+MOUSE_OFF = b"\x1b[?1000l"
+
+
+@linux_only
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 130), (signal.SIGHUP, 129)])
+def test_the_app_stops_the_program_and_restores_the_terminal_on_a_signal(sig, code):
+    proc, drawn = run_in_terminal("--", sys.executable, "-c", SLEEPER)
+    program = None
+    try:
+        program = the_program(proc)
+        wait_until(lambda: ALT_SCREEN_ON in b"".join(drawn), what="the app to draw")
+        wait_until(lambda: catches(proc.pid, sig), what="the app's signal handler")
+        proc.send_signal(sig)
+        assert proc.wait(30) == code
+        assert gone(program.pid)
+        out = wait_until(lambda: (lambda b: b if ALT_SCREEN_OFF in b else None)(b"".join(drawn)),
+                         what="the terminal to be restored")
+        last = out.rindex(ALT_SCREEN_ON)
+        assert out.rindex(ALT_SCREEN_OFF) > last, "left in the alternate screen"
+        assert out.rfind(MOUSE_OFF) > last, "mouse tracking left on"
+        assert b"Traceback" not in out
+    finally:
+        end_everything(proc, *([program] if program else []))
+
+
+@linux_only
+def test_sigkill_of_the_app_ends_the_program():
+    proc, _ = run_in_terminal("--", sys.executable, "-c", SLEEPER)
+    program = None
+    try:
+        program = the_program(proc)
+        proc.kill()
+        proc.wait(10)
+        wait_until(lambda: gone(program.pid), what="the program to end with gil-tui")
+    finally:
+        end_everything(proc, *([program] if program else []))
+
+
+# ------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("args, words", [
+    (["--no-tui", "--", ""], "the COMMAND is empty"),
+    (["--json", "--", "", "x"], "the COMMAND is empty"),
+    (["--", ""], "the COMMAND is empty"),
+    (["--no-tui", "--log", "", "--", "true"], "--log needs a file name"),
+])
+def test_an_empty_argument_is_a_usage_error(args, words):
+    done = watch(*args)
+    assert done.returncode == 2
+    assert words in one_clear_line(done.stderr) and done.stdout == ""
+
+
+def test_an_empty_pid_is_a_usage_error():
+    done = watch("--no-tui", "--pid", "")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "PID" in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("mode", [["--no-tui"], ["--json"], []])
+def test_a_closed_stdout_is_one_line(mode):
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "gil_tui", "watch", *mode,
+         "--", sys.executable, "-c", "print('hello')"],
+        capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, env=env(),
+        cwd=ROOT)
+    assert done.returncode == 1
+    assert "stdout is closed" in one_clear_line(done.stderr)
+
+
+# -------------------------------------------------------------- byte-exact output
+
+def noisy_program(tmp_path) -> tuple[list[str], bytes]:
+    """A program writing random bytes (CRLF, a 100 KB line, no newline at the end)."""
+    import random
+
+    rng = random.Random(1234)
+    data = bytearray()
+    for _ in range(200):
+        data += bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 800)))
+        data += b"\r\n"
+    data += bytes(rng.choice(b"abcdef\r") for _ in range(100_000))  # one 100 KB line
+    data += bytes(rng.getrandbits(8) for _ in range(777)).replace(b"\n", b"")  # no last \n
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(bytes(data))
+    code = ("import sys\n"
+            f"data = open({str(blob)!r}, 'rb').read()\n"
+            "for i in range(0, len(data), 4093):\n"
+            "    sys.stdout.buffer.write(data[i:i + 4093]); sys.stdout.buffer.flush()\n")
+    return [sys.executable, "-c", code], bytes(data)
+
+
+def sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_no_tui_passes_the_bytes_through_unchanged(tmp_path):
+    argv, data = noisy_program(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "gil_tui", "watch", "--no-tui", "--", *argv],
+                          capture_output=True, timeout=60, env=env(), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert sha(done.stdout[: len(data)]) == sha(data)
+    assert done.stdout[len(data):].startswith(b"\nwatched ")  # the summary on its own line
+
+
+def test_json_passes_the_bytes_through_unchanged_on_stderr(tmp_path):
+    argv, data = noisy_program(tmp_path)
+    log = tmp_path / "out.log"
+    done = subprocess.run([sys.executable, "-m", "gil_tui", "watch", "--json", "--log",
+                           str(log), "--", *argv],
+                          capture_output=True, timeout=60, env=env(), cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert sha(done.stderr) == sha(data)
+    assert sha(log.read_bytes()) == sha(data)
+    assert json.loads(done.stdout)["exit_code"] == 0

@@ -12,12 +12,15 @@ Usage::
 
 The protocol (every event and field) is documented in PROTOCOL.md next to this
 file. Only the main thread writes to stdout; threads, coroutines and child
-processes hand their events to it through a queue.
+processes hand their events to it through a queue. The subinterpreters mode
+(CPython 3.12+) finds its API in ``subinterpreters.py`` next to this file, which
+also holds the code each subinterpreter runs.
 
 With ``--lifeline`` a daemon thread blocks on reading stdin; end of file means
 the process that started us is gone, and the whole process group (ours, when we
-were started with ``start_new_session=True``) is killed. SIGINT and SIGTERM end
-the run and every process in the group.
+were started with ``start_new_session=True``) is killed (``lifeline.py`` next to
+this file, shared with the other worker scripts). SIGINT and SIGTERM end the run
+and every process in the group.
 """
 
 import argparse
@@ -31,11 +34,18 @@ import sys
 import threading
 import time
 
+if __package__:  # imported as gil_tui.worker.bench_worker (tests, tools)
+    from . import lifeline
+else:  # run by path: this folder is sys.path[0]
+    import lifeline
+
+end_group = lifeline.end_group  # (sig, exit_code): stop every process of the run, then exit
+
 PROTOCOL_VERSION = 1
 T_START = time.perf_counter()
 
 WORKLOADS = ("cpu", "io", "sleep", "hash")
-MODES = ("sequential", "threads", "processes", "asyncio")
+MODES = ("sequential", "threads", "processes", "asyncio", "subinterpreters")
 START_METHODS = ("fork", "spawn", "forkserver")
 MAX_WORKERS = 256
 MAX_TASKS = 10000
@@ -47,7 +57,8 @@ DEFAULT_TASKS = {"cpu": 8, "hash": 8, "io": 16, "sleep": 16}
 CPU_ITERATIONS_PER_SCALE = 15000000
 #: Iterations between two progress checks (a few milliseconds of work).
 CPU_STEP = 20000
-#: MiB hashed with sha256 for scale 1.0 (about 3 s on the same machine).
+#: MiB hashed with sha256 for scale 1.0 (how long that takes depends on the machine's
+#: OpenSSL, not on Python: gil_tui/engine/run/calibration.py measures it).
 HASH_MIB_PER_SCALE = 1024
 HASH_BUFFER_BYTES = 1 << 20
 #: Minimum seconds between two progress events of one worker.
@@ -90,63 +101,6 @@ def write_event(event, **fields):
     except (BrokenPipeError, ValueError, OSError):
         # Nobody reads us any more: end everything quietly.
         end_group(signal.SIGTERM, 1)
-
-
-def end_group(sig, exit_code):
-    """Stop every process of the run, then exit with ``exit_code``.
-
-    When we lead our own process group (the runner starts us in a new
-    session) one signal reaches all our children, the fork server and the
-    resource tracker included. Otherwise (someone ran us from a shell without
-    a new session) the group is not ours to signal, so only our own
-    multiprocessing children are killed.
-    """
-    try:
-        sys.stdout.flush()
-    except Exception:
-        pass
-    if os.name == "posix" and os.getpgrp() == os.getpid():
-        if sig == signal.SIGKILL:
-            os.killpg(os.getpgrp(), signal.SIGKILL)  # ends us too
-        else:
-            # SIGTERM rather than SIGKILL: multiprocessing's resource tracker
-            # ignores it, outlives us by a moment and unlinks the semaphores
-            # our queues left behind (a SIGKILL would leak them in /dev/shm).
-            signal.signal(sig, signal.SIG_IGN)
-            try:
-                os.killpg(os.getpgrp(), sig)
-            except OSError:
-                pass
-    else:
-        try:
-            import multiprocessing
-
-            for child in multiprocessing.active_children():
-                child.kill()
-        except Exception:
-            pass
-    os._exit(exit_code)
-
-
-def _lifeline():
-    """Block on stdin; end of file means our parent died: end the group.
-
-    Only the main thread may change signal handling, so this thread sends
-    SIGTERM to its own process and lets the main thread end the group the
-    usual way; if that has not happened two seconds later (the main thread
-    stuck in C code), it kills the whole group, itself included.
-    """
-    try:
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    try:
-        os.kill(os.getpid(), signal.SIGTERM)
-    except OSError:
-        pass
-    time.sleep(2.0)
-    end_group(signal.SIGKILL, 1)
 
 
 def _on_signal(signum, frame):
@@ -197,6 +151,9 @@ def check_spec(spec):
     if mode == "asyncio" and workload in ("cpu", "hash"):
         _fail("asyncio mode runs the I/O workloads only (io, sleep): %s work would block "
               "the event loop; use threads or processes" % workload)
+    if mode == "subinterpreters" and workload == "io":
+        _fail("subinterpreters mode runs the cpu, hash and sleep workloads only: io needs the "
+              "latency server's HTTP client in every subinterpreter; use threads or asyncio")
     url = spec.get("url")
     if workload == "io":
         if not isinstance(url, str) or not url.startswith("http://"):
@@ -609,6 +566,147 @@ def run_asyncio(plan, client):
     col.emit_result(_now())
 
 
+# ---------------------------------------------------------------- subinterpreters
+
+
+class Unsupported(WorkerFailure):
+    """This interpreter cannot run the mode at all (``unsupported: true`` in the error)."""
+
+    fields = {"unsupported": True}
+
+
+_SUBS = None
+
+
+def _subinterpreters_module():
+    global _SUBS
+    if _SUBS is None:
+        try:  # run by path: this folder is sys.path[0]
+            import subinterpreters
+        except ImportError:  # imported as gil_tui.worker.bench_worker (tests, tools)
+            from . import subinterpreters
+        _SUBS = subinterpreters
+    return _SUBS
+
+
+def subinterpreters_api(plan):
+    """The subinterpreters API of this run (None in the other modes).
+
+    Called before ``hello``: where there is none, the run is refused before any
+    work starts (one ``error`` event with ``unsupported: true``, exit status 2).
+    """
+    if plan["mode"] != "subinterpreters":
+        return None
+    subs = _subinterpreters_module()
+    try:
+        return subs.find_api()
+    except subs.Unavailable as exc:
+        raise Unsupported(exc.message, 2)
+
+
+def _subinterpreter_main(index, plan, api, task_q, events, fd):
+    """One worker: a thread that creates its own subinterpreter and runs every task there.
+
+    The subinterpreter runs on this very OS thread, so its native thread id and
+    ``time.thread_time()`` are this thread's. ``worker_start`` comes once the
+    interpreter exists (its creation counts like a process's start-up).
+    """
+    subs = _subinterpreters_module()
+    interp = None
+    try:
+        interp = api.create()
+        api.run(interp, subs.bench_source(plan, index, fd, CPU_STEP, HASH_BUFFER_BYTES,
+                                          PROGRESS_INTERVAL))
+        start = _now()
+        events.put({"event": "worker_start", "index": index, "pid": os.getpid(),
+                    "thread_id": threading.get_native_id(), "ts": start})
+        cpu0 = time.thread_time()
+        tasks = done = 0
+        while True:
+            try:
+                task = task_q.get_nowait()
+            except queue.Empty:
+                break
+            api.run(interp, subs.task_source(task, plan["amounts"][task]))
+            tasks += 1
+            done += plan["steps"][task]
+        end = _now()
+        events.put({"event": "worker_done", "index": index, "pid": os.getpid(),
+                    "thread_id": threading.get_native_id(), "seconds": round(end - start, 6),
+                    "cpu_s": round(time.thread_time() - cpu0, 6), "tasks": tasks, "done": done,
+                    "start_ts": start, "ts": end})
+    except subs.RunFailed as exc:
+        events.put({"event": "error", "message": "the subinterpreter of worker %d failed: %s"
+                    % (index, exc)})
+    except BaseException as exc:  # report anything, never die silently
+        events.put({"event": "error", "message": "subinterpreter worker %d failed: %s: %s"
+                    % (index, type(exc).__name__, exc)})
+    finally:
+        if interp is not None:
+            try:
+                api.close(interp)
+            except Exception:
+                pass
+
+
+def _progress_reader(fd, total, events):
+    """Turn the subinterpreters' progress lines (``index done perf_counter``) into events."""
+    pending = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            try:
+                index, done, ts = line.split()
+                events.put({"event": "progress", "index": int(index), "done": int(done),
+                            "total": total, "ts": float(ts)})
+            except ValueError:
+                continue
+    os.close(fd)
+
+
+def run_subinterpreters(plan, api):
+    task_q = queue.Queue()
+    for task in range(plan["tasks"]):
+        task_q.put(task)
+    events = queue.Queue()
+    read_fd, write_fd = os.pipe()
+    reader = threading.Thread(target=_progress_reader, args=(read_fd, plan["total_steps"], events),
+                              name="bench-progress", daemon=True)
+    reader.start()
+    t0 = _now()
+    col = Collector(plan, t0)
+    threads = [threading.Thread(target=_subinterpreter_main,
+                                args=(i, plan, api, task_q, events, write_fd),
+                                name="bench-%d" % i, daemon=True)
+               for i in range(plan["workers"])]
+    for th in threads:
+        th.start()
+    finished = set()
+    while len(finished) < len(threads):
+        try:
+            ev = events.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if ev["event"] == "progress" and ev["index"] in finished:
+            continue  # a late line from the pipe: worker_done has the final count
+        col.handle(ev)
+        if ev["event"] == "worker_done":
+            finished.add(ev["index"])
+    for th in threads:
+        th.join()
+    t_end = _now()
+    os.close(write_fd)
+    reader.join(1.0)
+    col.emit_result(t_end)
+
+
 # ---------------------------------------------------------------- hello, main
 
 
@@ -677,7 +775,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     if args.lifeline:
-        threading.Thread(target=_lifeline, name="lifeline", daemon=True).start()
+        lifeline.start()
     try:
         if sys.version_info < (3, 8):
             raise WorkerFailure("this worker needs CPython >= 3.8; %s is Python %s"
@@ -687,8 +785,10 @@ def main(argv=None):
         except ValueError as exc:
             raise WorkerFailure("the spec is not valid JSON: %s" % exc, 2)
         plan = check_spec(spec)
+        api = subinterpreters_api(plan)
         hello = hello_fields(plan, None)
         hello["io_client"] = _io_client(plan, hello["aiohttp"])
+        hello["subinterpreters_api"] = api.label if api is not None else None
         if hello["io_client"] == "urllib":
             http_opener()  # made once, before the clock starts (inherited under fork)
         write_event("hello", **hello)
@@ -699,10 +799,13 @@ def main(argv=None):
             run_threads(plan)
         elif mode == "processes":
             run_processes(plan)
+        elif mode == "subinterpreters":
+            run_subinterpreters(plan, api)
         else:
             run_asyncio(plan, hello["io_client"])
     except WorkerFailure as exc:
-        write_event("error", message=exc.message, exit_code=exc.exit_code)
+        write_event("error", message=exc.message, exit_code=exc.exit_code,
+                    **getattr(exc, "fields", {}))
         end_group(signal.SIGTERM, exc.exit_code)
     except Stop as exc:
         name = "SIGINT" if exc.signum == signal.SIGINT else "SIGTERM"

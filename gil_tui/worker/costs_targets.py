@@ -23,6 +23,18 @@ def report_memory(conn):
     conn.close()
 
 
+def echo(conn):
+    """Send back every object received (unpickled here, pickled again), until None or EOF."""
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            break
+        if item is None:
+            break
+        conn.send(item)
+    conn.close()
+
 
 def _proc_status():
     """``{"VmRSS": bytes, "VmSize": bytes}`` from /proc/self/status, or None."""

@@ -1,23 +1,27 @@
-"""gil-tui costs worker: what one thread and one process cost to create, here and now.
+"""gil-tui costs worker: what a thread, a process and a subinterpreter cost, here and now.
 
 Standard library only; runs on CPython 3.8 and later, by path, in the
 interpreter being measured. It never imports anything from gil_tui.
 
 Usage::
 
-    PYTHON costs_worker.py [--repeat N] [--idle-threads K] [--memory-rounds R] [--lifeline]
+    PYTHON costs_worker.py [--repeat N] [--idle-threads K] [--memory-rounds R]
+                           [--script-repeat S] [--transfer-rounds T] [--lifeline]
     PYTHON -c "import sys; sys.path.insert(0, DIR); import costs_worker; costs_worker.main()" ...
 
-gil-tui uses the second form: spawn and forkserver children re-run the main
-script (compiling it from source when bytecode is not cached), so run as a
-script this file would add its own import time to every process measured
-(``main_is_script`` in the output says which form ran). The children's targets
-live in the tiny ``costs_targets.py`` next to this file for the same reason:
-a child imports only that.
+gil-tui uses the second form, the *``-c`` start*: spawn and forkserver children
+re-run a main script (compiling it from source when bytecode is not cached), so
+run as a script this file would add its own import time to every process
+measured (``main_is_script`` in the output says which form ran). The children's
+targets live in the tiny ``costs_targets.py`` next to this file for the same
+reason: a child imports only that.
 
 It times *create + start + join* of one thread that does nothing, ``N`` times,
 then the same for one process under every start method this interpreter offers
-(``multiprocessing.get_all_start_methods()``). The first run of each kind is
+(``multiprocessing.get_all_start_methods()``), and, on CPython 3.12+, of one
+subinterpreter with a GIL of its own (``costs_subinterpreters.py``: create + run
+``pass`` + destroy; ``subinterpreter`` in the output names the API, or gives the
+``reason`` there are no figures, "needs 3.12+"). The first run of each kind is
 timed apart (``first_s``): it pays one-off costs, such as starting the fork
 server. Then it measures memory:
 
@@ -28,15 +32,28 @@ server. Then it measures memory:
   ``/proc/self/smaps_rollup``; a forked child shares most of its pages with
   its parent, so its RSS alone overstates what it costs).
 
+Two more kinds of figures follow (0 skips either):
+
+* ``script``: the same process timings and memory, ``S`` runs per start method
+  (default ``N``), made from a *script start*: a ``.py`` file whose top is
+  ``import json, decimal, asyncio`` (``costs_script.py``), the way a program
+  people write starts its processes;
+* ``transfer``: a ``bytes`` object of 1 MB and of 10 MB sent to a child process
+  and back through a ``multiprocessing.Pipe``, pickled both ways, ``T`` round
+  trips each (``costs_transfer.py``).
+
 The output is one JSON object on stdout (``"v": 1``); ``memory_method`` says how
 memory was read (``proc`` = ``/proc/self/status``; ``ru_maxrss`` = peak RSS from
 ``resource``, where there is no ``/proc``). A start method that fails is
-reported under ``errors`` and the others are still measured.
+reported under ``errors`` (``script.errors`` for the script start, ``transfer.error``)
+and the others are still measured.
 
 With ``--lifeline`` a daemon thread blocks on reading stdin; end of file means
-whoever started us is gone, and our process group is killed (when we lead it).
+whoever started us is gone, and our process group is killed (when we lead it;
+``lifeline.py`` next to this file, shared with the other worker scripts); the
+script runs in that group too.
 It has its own ``if __name__ == "__main__":`` guard: spawn and forkserver
-children import this file again.
+children import this file again when it runs by path.
 """
 
 # Only light modules at the top: spawn and forkserver children import this file
@@ -52,7 +69,7 @@ DEFAULT_REPEAT = 20
 MAX_REPEAT = 1000
 DEFAULT_IDLE_THREADS = 50
 MEMORY_ROUNDS = 3
-CHILD_TIMEOUT = 60.0
+TRANSFER_ROUNDS = 5
 
 
 class Stop(BaseException):
@@ -63,83 +80,29 @@ def _on_signal(signum, frame):
     raise Stop(signum)
 
 
-def _end_group(exit_code):
-    """Stop our children (the whole group when we lead it) and exit."""
-    try:
-        sys.stdout.flush()
-    except Exception:
-        pass
-    if os.name == "posix" and os.getpgrp() == os.getpid():
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        try:
-            os.killpg(os.getpgrp(), signal.SIGTERM)
-        except OSError:
-            pass
-    else:
-        try:
-            import multiprocessing
+def _lifeline_module():
+    """The lifeline shared by the worker scripts (``lifeline.py`` next to this file).
 
-            for child in multiprocessing.active_children():
-                child.kill()
-        except Exception:
-            pass
-    os._exit(exit_code)
-
-
-def _lifeline():
-    try:
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    try:
-        os.kill(os.getpid(), signal.SIGTERM)
-    except OSError:
-        pass
-    time.sleep(2.0)
-    if os.name == "posix" and os.getpgrp() == os.getpid():
-        os.killpg(os.getpgrp(), signal.SIGKILL)
-    os._exit(1)
+    Imported by :func:`main` before anything is measured; never at the top, so
+    the children (which import this file, not lifeline.py) do not pay for it.
+    """
+    if __package__:  # imported as gil_tui.worker.costs_worker (tests, tools)
+        from . import lifeline
+    else:  # run by path, or by gil-tui with this folder on sys.path
+        import lifeline
+    return lifeline
 
 
 try:  # run by path, or by gil-tui with this folder on sys.path
     import costs_targets as targets
+    import costs_timing as timing
 except ImportError:  # imported as gil_tui.worker.costs_worker (tests, tools)
     from . import costs_targets as targets
+    from . import costs_timing as timing
 
 memory_now = targets.memory_now
-
-
-# ---------------------------------------------------------------- statistics
-
-
-def _quantile(ordered, q):
-    if len(ordered) == 1:
-        return ordered[0]
-    pos = q * (len(ordered) - 1)
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def stats(samples, first):
-    ordered = sorted(samples)
-    return {
-        "n": len(ordered),
-        "median_s": _quantile(ordered, 0.5),
-        "min_s": ordered[0],
-        "max_s": ordered[-1],
-        "p10_s": _quantile(ordered, 0.1),
-        "p90_s": _quantile(ordered, 0.9),
-        "first_s": first,
-    }
-
-
-def _median(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return _quantile(sorted(values), 0.5)
+stats = timing.stats
+median = timing.median
 
 
 # ---------------------------------------------------------------- measuring
@@ -180,64 +143,35 @@ def thread_memory(count, rounds=MEMORY_ROUNDS):
             rss_each.append(max(0, rss1 - rss0) / count)
         if vm0 is not None and vm1 is not None:
             vm_each.append(max(0, vm1 - vm0) / count)
-    return {"rss_bytes": _median(rss_each), "vm_bytes": _median(vm_each),
+    return {"rss_bytes": median(rss_each), "vm_bytes": median(vm_each),
             "memory_method": method, "idle_threads": count}
 
 
-def time_processes(ctx, repeat):
-    times = []
-    first = None
-    for i in range(repeat + 1):
-        t0 = time.perf_counter()
-        proc = ctx.Process(target=targets.noop)
-        proc.start()
-        proc.join(CHILD_TIMEOUT)
-        elapsed = time.perf_counter() - t0
-        if proc.exitcode is None:
-            proc.kill()
-            proc.join()
-            raise RuntimeError("a child did not end within %g s" % CHILD_TIMEOUT)
-        if proc.exitcode != 0:
-            raise RuntimeError("a child exited with code %s" % proc.exitcode)
-        if i == 0:
-            first = elapsed
-        else:
-            times.append(elapsed)
-    return stats(times, first)
+def measure_subinterpreter(repeat, rounds=MEMORY_ROUNDS):
+    """The ``subinterpreter`` entry (see costs_subinterpreters.py), imported only now."""
+    try:  # run by path, or by gil-tui with this folder on sys.path
+        import costs_subinterpreters
+    except ImportError:  # imported as gil_tui.worker.costs_worker (tests, tools)
+        from . import costs_subinterpreters
+    return costs_subinterpreters.measure(repeat, rounds, stats, median)
 
 
-def process_memory(ctx, rounds=MEMORY_ROUNDS):
-    rss, private = [], []
-    method = None
-    for _ in range(rounds):
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=targets.report_memory, args=(writer,))
-        proc.start()
-        writer.close()
-        try:
-            if not reader.poll(CHILD_TIMEOUT):
-                raise RuntimeError("a child did not report its memory")
-            answer = reader.recv()
-        finally:
-            reader.close()
-            proc.join(CHILD_TIMEOUT)
-            if proc.exitcode is None:
-                proc.kill()
-                proc.join()
-        rss.append(answer.get("rss"))
-        private.append(answer.get("private"))
-        method = answer.get("method")
-    return {"rss_bytes": _median(rss), "private_bytes": _median(private),
-            "memory_method": method}
+def measure_script(methods, repeat, rounds=MEMORY_ROUNDS):
+    """The ``script`` entry (see costs_script.py), imported only now."""
+    try:  # run by path, or by gil-tui with this folder on sys.path
+        import costs_script
+    except ImportError:  # imported as gil_tui.worker.costs_worker (tests, tools)
+        from . import costs_script
+    return costs_script.measure(methods, repeat, rounds)
 
 
-def measure_method(method, repeat, rounds=MEMORY_ROUNDS):
-    import multiprocessing
-
-    ctx = multiprocessing.get_context(method)
-    result = time_processes(ctx, repeat)
-    result.update(process_memory(ctx, rounds))
-    return result
+def measure_transfer(rounds):
+    """The ``transfer`` entry (see costs_transfer.py), imported only now."""
+    try:  # run by path, or by gil-tui with this folder on sys.path
+        import costs_transfer
+    except ImportError:  # imported as gil_tui.worker.costs_worker (tests, tools)
+        from . import costs_transfer
+    return costs_transfer.measure(rounds)
 
 
 def interpreter_fields():
@@ -270,7 +204,10 @@ def _load_average():
         return None
 
 
-def measure(repeat, idle_threads, rounds=MEMORY_ROUNDS):
+def measure(repeat, idle_threads, rounds=MEMORY_ROUNDS, script_repeat=None,
+            transfer_rounds=TRANSFER_ROUNDS):
+    """Everything, in this order: thread, processes (``-c``), subinterpreter, transfer,
+    script; ``script_repeat`` None: ``repeat``; 0 skips the script (or the transfer)."""
     import multiprocessing
     import warnings
 
@@ -295,15 +232,15 @@ def measure(repeat, idle_threads, rounds=MEMORY_ROUNDS):
     thread = time_threads(repeat)
     thread.update(thread_memory(idle_threads, rounds))
     out["thread"] = thread
-    processes = {}
-    errors = {}
-    for method in methods:
-        try:
-            processes[method] = measure_method(method, repeat, rounds)
-        except Exception as exc:  # one failing method must not hide the others
-            errors[method] = "%s: %s" % (type(exc).__name__, exc)
-    out["processes"] = processes
-    out["errors"] = errors
+    out["processes"], out["errors"] = timing.measure_methods(methods, repeat, rounds)
+    # after the processes, so that their figures are as they were without these modules
+    out["subinterpreter"] = measure_subinterpreter(repeat, rounds)
+    if transfer_rounds:
+        out["transfer"] = measure_transfer(transfer_rounds)
+    script_repeat = repeat if script_repeat is None else script_repeat
+    if script_repeat:
+        out["script"] = measure_script(methods, script_repeat, rounds)
+        out["script"]["repeat"] = script_repeat
     out["total_s"] = time.perf_counter() - t0
     out["load_average"] = [load_before, _load_average()]  # 1-minute, before and after
     return out
@@ -321,6 +258,12 @@ def main(argv=None):
     parser.add_argument("--memory-rounds", type=int, default=MEMORY_ROUNDS,
                         help="memory measurements of each kind (median; default %d)"
                         % MEMORY_ROUNDS)
+    parser.add_argument("--script-repeat", type=int, default=None,
+                        help="timed runs of each start method from a script (default: "
+                        "--repeat; 0 skips them)")
+    parser.add_argument("--transfer-rounds", type=int, default=TRANSFER_ROUNDS,
+                        help="round trips of 1 MB and 10 MB to a process (median; default "
+                        "%d; 0 skips them)" % TRANSFER_ROUNDS)
     parser.add_argument("--lifeline", action="store_true",
                         help="end the process group when stdin reaches end of file")
     args = parser.parse_args(argv)
@@ -336,14 +279,22 @@ def main(argv=None):
     if not 1 <= args.idle_threads <= 1000:
         sys.stderr.write("--idle-threads must be from 1 to 1000\n")
         return 2
+    if args.script_repeat is not None and not 0 <= args.script_repeat <= MAX_REPEAT:
+        sys.stderr.write("--script-repeat must be from 0 to %d\n" % MAX_REPEAT)
+        return 2
+    if not 0 <= args.transfer_rounds <= 100:
+        sys.stderr.write("--transfer-rounds must be from 0 to 100\n")
+        return 2
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    lifeline = _lifeline_module()
     if args.lifeline:
-        threading.Thread(target=_lifeline, name="lifeline", daemon=True).start()
+        lifeline.start()
     try:
-        result = measure(args.repeat, args.idle_threads, args.memory_rounds)
+        result = measure(args.repeat, args.idle_threads, args.memory_rounds,
+                         args.script_repeat, args.transfer_rounds)
     except Stop:
-        _end_group(130)
+        lifeline.end_group(signal.SIGTERM, 130)  # our children too (the group when we lead it)
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0

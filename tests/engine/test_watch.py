@@ -149,7 +149,7 @@ def test_a_failing_program_keeps_its_exit_code_and_stderr(tmp_path):
 def test_a_program_that_exits_at_once_still_gets_a_summary():
     summary, snaps, _ = watch([sys.executable, "-c", "pass"], hz=4)
     assert summary.finished and summary.exit_code == 0
-    assert 0 < summary.wall_s < 5
+    assert summary.wall_s > 0
     assert summary.cpu_s > 0 and summary.cpu_source == "rusage"
     assert summary.max_processes == 1 and summary.processes_seen == 1
     assert summary.peak_cores >= summary.avg_cores > 0
@@ -175,7 +175,7 @@ def test_attach_to_a_sleeping_child_reads_only():
         assert summary.attached and summary.finished
         assert summary.pid == child.pid and summary.command is None
         assert summary.exit_code is None and summary.exit_status() == 0
-        assert 0.5 <= summary.wall_s < 5
+        assert summary.wall_s > 0  # `finished` above: it followed the child to its end
         assert summary.avg_cores < 0.2
         assert summary.cpu_source == "samples"
     finally:
@@ -349,3 +349,93 @@ def test_argv_or_pid_exactly_one():
         WatchSession()
     with pytest.raises(ValueError):
         WatchSession(["x"], pid=1)
+
+
+# ------------------------------------------------- one way of counting, for every front end
+
+TWO_THREADS = """
+import threading, time
+t = threading.Thread(target=time.sleep, args=(1.2,))
+t.start()
+t.join()
+print("done", flush=True)
+"""
+
+
+def fake_shim(tmp_path: Path) -> Path:
+    """A launcher like a pyenv shim: short helper processes, then exec the interpreter."""
+    shim = tmp_path / "python3"
+    shim.write_text(
+        "#!/bin/sh\n"
+        "# like pyenv: ask a few helpers which python to run, then become it\n"
+        "for helper in 1 2 3 4 5 6; do sleep 0.08; done\n"
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    shim.chmod(0o755)
+    return shim
+
+
+def test_a_launchers_helpers_do_not_count_as_the_programs_processes(tmp_path):
+    shim = fake_shim(tmp_path)
+    prog = tmp_path / "two_threads.py"
+    prog.write_text(TWO_THREADS)
+    summary, snaps, lines = watch([str(shim), str(prog)], hz=4.0)
+    assert summary.exit_code == 0 and ("stdout", "done") in lines
+    assert summary.max_processes == 1, summary
+    assert summary.processes_seen == 1, summary
+    assert summary.max_threads >= 2
+    assert "1 at once at most, 1 seen" in summary.format_text()
+
+
+def test_the_process_count_rule():
+    from gil_tui.engine.watch.counting import ProcessCount
+
+    count = ProcessCount(root_pid=10)
+    root, helper, worker = (10, 1.0), (11, 1.1), (12, 1.2)
+    assert count.update({root: 1, helper: 1}) == (1, 1)  # the root counts at once
+    assert count.update({root: 2, worker: 3}) == (1, 2)  # the helper came and went
+    assert count.update({root: 2, worker: 3}) == (2, 5)  # two samples in a row: counts
+    assert count.max_processes == 2 and count.max_threads == 5
+    assert count.seen == {root, worker}
+
+
+def test_after_the_end_a_snapshot_keeps_the_last_counts(tmp_path):
+    argv = script(tmp_path, "two.py", TWO_THREADS)
+    with WatchSession(argv) as session:
+        seen: list[WatchSnapshot] = []
+        session.run_headless(8.0, seen.append)
+        end = session.sample()
+    assert any(s.running and s.thread_count == 2 for s in seen)
+    assert not end.running
+    assert end.process_count == 1 and end.thread_count >= 1  # not "0 processes, 0 threads"
+
+
+def test_a_started_program_dies_with_the_thread_that_started_it():
+    """PR_SET_PDEATHSIG is set: the program asks the kernel for it (PR_GET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux")
+    code = ("import ctypes; v = ctypes.c_int(); "
+            "ctypes.CDLL(None).prctl(2, ctypes.byref(v)); print(v.value)")
+    got: list[str] = []
+    with WatchSession([sys.executable, "-c", code],
+                      on_line=lambda stream, text: got.append(text)) as session:
+        assert session.wait(20)
+    assert got == [str(int(signal.SIGKILL))]
+
+
+def test_output_bytes_pass_unchanged_and_lines_are_cut_for_the_view(tmp_path):
+    data = b"one\r\ntwo\n\xff\xfe raw\x00\r\n" + b"x" * 70000 + b"\nlast, no newline"
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(data)
+    code = f"import sys; sys.stdout.buffer.write(open({str(blob)!r}, 'rb').read())"
+    chunks: list[bytes] = []
+    lines: list[str] = []
+    log = tmp_path / "out.log"
+    with WatchSession([sys.executable, "-c", code], log_path=log,
+                      on_bytes=lambda stream, chunk: chunks.append(chunk),
+                      on_line=lambda stream, text: lines.append(text)) as session:
+        assert session.wait(20)
+    assert b"".join(chunks) == data and log.read_bytes() == data
+    assert lines[:3] == ["one", "two", "\ufffd\ufffd raw\x00"]
+    assert "".join(lines[3:-1]) == "x" * 70000 and len(lines[3]) == 65536
+    assert lines[-1] == "last, no newline"

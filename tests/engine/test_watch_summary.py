@@ -70,3 +70,21 @@ def test_text_quotes_the_command_and_says_attached():
 def test_detaching_is_not_an_ending():
     text = make(attached=True, command=None, exit_code=None, interrupted=True).describe_exit()
     assert text.startswith("detached")
+
+
+def test_the_command_is_cleaned_of_control_characters():
+    text = make(command=("python", "\x1b]0;owned\x07", "a\nb")).format_text()
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b" in text
+    assert text.splitlines()[0].startswith("watched python ")
+    assert len(text.splitlines()) == 4  # the newline in an argument made no line of its own
+
+
+def test_durations_and_counts_use_the_shared_formatters():
+    from gil_tui.engine.text import plural, seconds
+
+    summary = make(wall_s=0.0042, cpu_s=2.5, leftovers_ended=1)
+    text = summary.format_text()
+    assert f"wall {seconds(0.0042)}   CPU {seconds(2.5)}" in text
+    assert f"{plural(1, 'process', 'processes')} it left running was ended" in text
+    assert seconds(0.0042) in summary.verdict()
+    assert "2 processes it left running were ended" in make(leftovers_ended=2).format_text()

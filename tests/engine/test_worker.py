@@ -26,6 +26,9 @@ from gil_tui.engine.run.runner import WORKER_PATH
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 TINY = {"cpu": 0.005, "hash": 0.004}  # ~50k iterations; 4 MiB
+#: a wait long enough that workers meant to wait together cannot, on a slow or busy machine,
+#: merely look as if they had (starting a thread or a coroutine takes far less)
+TOGETHER_MS = 300
 
 
 def pyenv_python(version: str) -> str:
@@ -36,7 +39,7 @@ def pyenv_python(version: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def latency_url():
+def latency_server():
     """A LatencyServer on its own loop in a thread, for the whole module."""
     loop = asyncio.new_event_loop()
     server = LatencyServer()
@@ -51,11 +54,28 @@ def latency_url():
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert ready.wait(10)
-    yield server.url
+    yield server
     asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     loop.close()
+
+
+@pytest.fixture
+def latency_url(latency_server):
+    """The module's LatencyServer, its peak of requests in flight reset for this test."""
+    latency_server.peak_in_flight = 0
+    return latency_server.url
+
+
+def waited_together(events, workers: int) -> bool:
+    """Every worker started before any finished, by the worker's own clock.
+
+    Workers that run one after another cannot have that shape, however fast or slow the
+    machine: the check is about order, not speed (given waits of TOGETHER_MS each)."""
+    starts = [e.t for e in events if isinstance(e, WorkerStart)]
+    dones = [e.t for e in events if isinstance(e, WorkerDone)]
+    return len(starts) == workers and bool(dones) and max(starts) < min(dones)
 
 
 def run_worker(spec: dict, python: str = sys.executable, timeout: float = 60):
@@ -98,11 +118,13 @@ COMBOS = [
 
 
 @pytest.mark.parametrize("workload, mode", COMBOS)
-def test_every_workload_and_mode(workload, mode, latency_url):
+def test_every_workload_and_mode(workload, mode, latency_server, latency_url):
     workers = 1 if mode == "sequential" else 3
     tasks = 4
+    waits = workload in ("io", "sleep") and mode in ("threads", "asyncio")
     spec = {"workload": workload, "mode": mode, "workers": workers, "tasks": tasks,
-            "scale": TINY.get(workload, 1.0), "delay_ms": 20, "url": latency_url}
+            "scale": TINY.get(workload, 1.0), "delay_ms": TOGETHER_MS if waits else 20,
+            "url": latency_url}
     code, events, stderr = run_worker(spec)
     assert code == 0, stderr
     hello, result = check_run(events, workers=workers, tasks=tasks)
@@ -120,9 +142,23 @@ def test_every_workload_and_mode(workload, mode, latency_url):
     assert hello.io_client == (
         None if workload != "io" else "aiohttp" if mode == "asyncio" else "urllib"
     )
-    if workload in ("io", "sleep") and mode in ("threads", "asyncio"):
-        # 4 waits of 20 ms, 3 at a time: well under 4 x 20 ms one after another
-        assert result.wall_s < 0.5
+    if waits:
+        # 4 waits, 3 at a time: the 3 workers waited together, not one after another
+        assert waited_together(events, workers), events
+        if workload == "io":  # and the server had their 3 requests in flight at once
+            assert latency_server.peak_in_flight == workers
+
+
+def test_waited_together_tells_the_shapes_apart():
+    def shape(*spans):
+        events = []
+        for index, (start, done) in enumerate(spans):
+            events += [WorkerStart(start, index, 1, index), WorkerDone(done, index, 1, index, 0.3)]
+        return events
+
+    assert waited_together(shape((0.01, 0.31), (0.02, 0.32), (0.02, 0.62)), 3)
+    assert not waited_together(shape((0.01, 0.31), (0.31, 0.61), (0.61, 0.91)), 3)  # in turn
+    assert not waited_together(shape((0.01, 0.31), (0.02, 0.32)), 3)  # a worker never started
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
@@ -158,15 +194,17 @@ def test_other_interpreters(version, latency_url):
 
 
 @pytest.mark.parametrize("version", ["3.8", "3.13"])
-def test_io_threads_wait_together(version, latency_url):
-    # 16 requests of 100 ms in 16 threads: about 0.1 s. (With urlopen() on
-    # 3.12+, each thread's first call loaded the CA certificates: 1.1 s.)
-    spec = {"workload": "io", "mode": "threads", "workers": 16, "tasks": 16, "delay_ms": 100,
+def test_io_threads_wait_together(version, latency_server, latency_url):
+    # 16 requests of 500 ms in 16 threads: the server has all 16 in flight at once. (With
+    # urlopen() on 3.12+, each thread's first call loaded the CA certificates, one thread
+    # after another under the GIL: 1.1 s in all, so that only a few requests overlapped.)
+    spec = {"workload": "io", "mode": "threads", "workers": 16, "tasks": 16, "delay_ms": 500,
             "url": latency_url}
     code, events, stderr = run_worker(spec, python=pyenv_python(version))
     assert code == 0, stderr
-    _, result = check_run(events, workers=16, tasks=16)
-    assert result.wall_s < 0.6
+    check_run(events, workers=16, tasks=16)
+    assert waited_together(events, 16), events
+    assert latency_server.peak_in_flight == 16
 
 
 @pytest.mark.parametrize("version", ["3.6", "3.7"])

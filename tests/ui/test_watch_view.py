@@ -89,3 +89,173 @@ async def test_a_command_that_cannot_start_says_so(tmp_path) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 1
+
+
+# ------------------------------------------------------------ leaving always stops it
+
+SLEEPER = "import time; time.sleep(120)"
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+async def test_ctrl_q_stops_the_program_and_exits_130() -> None:
+    app = WatchApp([sys.executable, "-c", SLEEPER], hz=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+        pid = screen.session.pid
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+    assert app.return_code == 130
+    assert gone(pid)
+
+
+async def test_a_sigterm_stops_the_program_and_leaves_through_the_app(monkeypatch) -> None:
+    import os
+    import signal
+
+    got: list[int] = []
+    old = signal.signal(signal.SIGTERM, lambda sig, frame: got.append(sig))  # never kill pytest
+    try:
+        app = WatchApp([sys.executable, "-c", SLEEPER], hz=10)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+            pid = screen.session.pid
+            os.kill(os.getpid(), signal.SIGTERM)
+            await wait_for(pilot, lambda: not app.is_running or got, 15)
+            assert not got, "the app has no SIGTERM handler"
+        assert app.return_code == 130
+        assert gone(pid)
+        assert signal.getsignal(signal.SIGTERM) is not None
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+async def test_an_attached_process_is_left_alone_on_quit() -> None:
+    import subprocess
+
+    target = subprocess.Popen([sys.executable, "-c", SLEEPER])
+    try:
+        app = WatchApp(pid=target.pid, hz=10)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: not app.is_running, 15)
+        assert target.poll() is None
+    finally:
+        target.kill()
+        target.wait()
+
+
+# ------------------------------------------------------------ what the screen shows
+
+def screen_text(app) -> str:
+    """Everything drawn on the screen now, row after row (read from the SVG export)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for match in re.finditer(r'<text [^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        x, y, text = float(match.group(1)), float(match.group(2)), match.group(3)
+        rows.setdefault(round(y), []).append((x, html.unescape(text)))
+    text = "\n".join("".join(t for _, t in sorted(parts)).replace("\xa0", " ")
+                      for _, parts in sorted(rows.items()))
+    return re.sub("[\u2500-\u259f]", " ", text)  # borders and bars are not words
+
+
+def readable(sentence: str, text: str) -> bool:
+    """Every word of ``sentence`` is on the screen, in order (it may wrap over rows)."""
+    words = text.split()
+    at = 0
+    for word in sentence.split():
+        while at < len(words) and words[at] != word:
+            at += 1
+        if at == len(words):
+            return False
+        at += 1
+    return True
+
+
+async def test_the_quit_dialog_fits_80_columns() -> None:
+    app = WatchApp([sys.executable, "-c", SLEEPER], hz=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmStop), 5)
+        await wait_for(pilot, lambda: readable(ConfirmStop.QUESTION, screen_text(app)), 5)
+        text = screen_text(app)
+        for button in ("Stop it (y)", "Keep watching (n)"):
+            assert button in text, text
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+
+
+async def test_the_summary_fits_80x24(tmp_path) -> None:
+    argv = script(tmp_path, """
+        import time
+        for n in range(3):
+            print("line", n, flush=True)
+        time.sleep(0.5)
+    """)
+    app = WatchApp(argv, hz=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.summary is not None)
+        await wait_for(pilot, lambda: readable(screen.summary.verdict(), screen_text(app)), 5)
+        assert readable(screen.summary.describe_exit(), screen_text(app)), screen_text(app)
+        await pilot.press("q")
+
+
+async def test_a_launchers_helpers_count_the_same_in_the_app(tmp_path) -> None:
+    from tests.engine.test_watch import TWO_THREADS, fake_shim
+
+    shim = fake_shim(tmp_path)
+    prog = tmp_path / "two_threads.py"
+    prog.write_text(TWO_THREADS)
+    app = WatchApp([str(shim), str(prog)], hz=4)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.summary is not None)
+        await pilot.pause(0.5)
+        summary = screen.summary
+        assert summary.max_processes == 1 and summary.processes_seen == 1, summary
+        stats = str(screen.query_one("#watch-stats").render())
+        assert "0 processes" not in stats and "1 process" in stats, stats
+        await pilot.press("q")
+
+
+async def test_control_characters_in_the_command_are_not_sent_to_the_terminal() -> None:
+    app = WatchApp([sys.executable, "-c", "pass", "\x1b]0;owned\x07"], hz=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.summary is not None)
+        await pilot.pause(0.2)
+        for widget in ("#watch-title", "#watch-summary"):
+            shown = str(screen.query_one(widget).render())
+            assert "\x1b" not in shown and "\x07" not in shown and "\\x1b" in shown
+        await pilot.press("q")
+
+
+async def test_quitting_the_main_app_stops_a_program_watched_from_the_palette() -> None:
+    from gil_tui.ui.app import make_app
+
+    from .fakes import fake_services
+
+    app = make_app(services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_watch(f"{sys.executable} -c 'import time; time.sleep(120)'")
+        await wait_for(pilot, lambda: isinstance(app.screen, WatchScreen)
+                       and app.screen.session is not None and app.screen.session.running)
+        pid = app.screen.session.pid
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+    assert gone(pid)

@@ -23,23 +23,26 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import os
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
+from gil_tui.engine.system import processes
 from gil_tui.engine.run.events import Error, Event, Hello, Result, parse_line
 from gil_tui.engine.run.results import RunError, RunResult
+from gil_tui.engine.run.share import ShareMeter, start_meter, stop_meter
 from gil_tui.engine.run.spec import RunSpec, Workload
 from gil_tui.worker import WORKER_DIR
 
-__all__ = ["Runner", "drive", "run", "WORKER_PATH", "RunError"]
+__all__ = ["Runner", "RunnerLike", "drive", "run", "WORKER_PATH", "RunError"]
 
 WORKER_PATH = str(WORKER_DIR / "bench_worker.py")
 STDERR_TAIL_BYTES = 4096
 LINE_LIMIT = 4 * 1024 * 1024
+#: SIGINT, then this long for the group to end (the worker ends it), then SIGKILL
+CANCEL_GRACE_S = 0.8
 
 
 def _describe_exit(code: int | None) -> str:
@@ -138,7 +141,7 @@ class Runner:
                     break
                 yield event
             if isinstance(final, Error) and final.kind in ("protocol", "timeout"):
-                self._signal_group(signal.SIGKILL)  # it is not a worker we can talk to
+                processes.signal_group(self.pid, signal.SIGKILL)  # not a worker we can talk to
             if final is None or isinstance(final, Error):
                 await self._wait_exit(2.0 if final is None else 1.0)
                 if stderr_task is not None:
@@ -156,35 +159,25 @@ class Runner:
             if server is not None:
                 await server.stop()
 
-    async def cancel(self, grace: float = 0.5) -> None:
-        """SIGINT to the worker's group, then SIGKILL after ``grace`` seconds."""
+    async def cancel(self, grace: float = CANCEL_GRACE_S) -> None:
+        """SIGINT to the worker's group and tree, then SIGKILL after ``grace`` seconds."""
         self._cancelled = True
         proc = self._proc
         if proc is None:
             return
-        if proc.returncode is None:
-            self._signal_group(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), grace)
-            except asyncio.TimeoutError:
-                pass
-        await self._end_group(linger=0.3)
+        await processes.end_process_async(
+            proc, grace, signal.SIGINT if proc.returncode is None else None)
 
     # ------------------------------------------------------------ internals
 
     async def _spawn(self, url: str | None) -> asyncio.subprocess.Process:
         payload = json.dumps(self.spec.worker_payload(url), separators=(",", ":"))
-        return await asyncio.create_subprocess_exec(
-            self.python,
-            self.worker_path,
-            "--spec",
-            payload,
-            "--lifeline",
-            *(("--nice", str(self.nice)) if self.nice > 0 else ()),
-            stdin=asyncio.subprocess.PIPE,
+        return await processes.start_async(
+            [self.python, self.worker_path, "--spec", payload, "--lifeline",
+             *(("--nice", str(self.nice)) if self.nice > 0 else ())],
+            lifeline=True,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
             limit=LINE_LIMIT,
             env=self.env,
         )
@@ -280,59 +273,37 @@ class Runner:
             message += f": {last}"
         return Error(message, kind="crash", exit_code=code, stderr_tail=tail)
 
-    def _signal_group(self, sig: int) -> None:
-        if self.pid is None:
-            return
-        try:
-            os.killpg(self.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+    async def _end_group(self, linger: float = processes.LINGER_S) -> None:
+        """Give the group ``linger`` s to empty by itself (a resource tracker unlinks
+        semaphores on its way out), SIGKILL what is left (a fork server), reap the worker."""
+        if self._proc is not None:
+            await processes.end_process_async(self._proc, linger, signals=())
 
-    def _group_alive(self) -> bool:
-        if self.pid is None:
-            return False
-        try:
-            os.killpg(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
 
-    async def _end_group(self, linger: float = 0.5) -> None:
-        """Make sure nothing of the worker survives, then reap it.
+class RunnerLike(Protocol):
+    """What :func:`drive` needs of a runner: a :class:`Runner`, or a test's replay of one."""
 
-        The group gets ``linger`` seconds to empty by itself (multiprocessing's
-        resource tracker outlives the worker by a moment to unlink semaphores),
-        then whatever is left (a fork server, a stuck child) gets SIGKILL.
-        """
-        proc = self._proc
-        if proc is None:
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + linger
-        if proc.returncode is None:
-            try:
-                await asyncio.wait_for(proc.wait(), linger)
-            except asyncio.TimeoutError:
-                pass
-        while self._group_alive() and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        self._signal_group(signal.SIGKILL)
-        if proc.returncode is None:
-            try:
-                await asyncio.wait_for(proc.wait(), 2.0)
-            except asyncio.TimeoutError:
-                pass
-        if proc.stdin is not None and not proc.stdin.is_closing():
-            proc.stdin.close()
+    #: the worker's pid (also its process group id) once started
+    pid: int | None
+    #: the interpreter that runs the worker
+    python: str
+    #: when the run started (``time.time()``), None before
+    started_at: float | None
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def events(self) -> AsyncIterator[Event]: ...
+
+    async def cancel(self, grace: float = ...) -> None: ...
 
 
 async def drive(
-    runner: Any,
+    runner: RunnerLike,
     spec: RunSpec,
     *,
     on_event: Callable[[Event], Any | Awaitable[Any]] | None = None,
+    share: Callable[[], Any] | None = ShareMeter,
 ) -> RunResult:
     """Read ``runner``'s events to the end and build the run's one RunResult.
 
@@ -343,11 +314,19 @@ async def drive(
     anything with the same ``events()``, ``cancel()``, ``python`` and
     ``started_at`` (tests replay recorded runs). Raises :class:`RunError` on
     failure; on any exception, cancellation included, the runner is cancelled.
+
+    The result also says how many cores other programs kept busy during the run
+    (``others_cores``): ``share()`` makes a :class:`~gil_tui.engine.run.share.ShareMeter`
+    when the worker says hello (its run starts right after), stopped with the CPU
+    seconds the worker reports. ``share=None`` measures nothing (None).
     """
     hello: Hello | None = None
+    meter: Any = None
     stream = runner.events()
     try:
         async for event in stream:
+            if isinstance(event, Hello) and meter is None:
+                meter = start_meter(share)
             if on_event is not None:
                 outcome = on_event(event)
                 if inspect.isawaitable(outcome):
@@ -363,6 +342,7 @@ async def drive(
                     spec, hello, event,
                     python=getattr(runner, "python", None) or spec.python,
                     started_at=getattr(runner, "started_at", None),
+                    others_cores=stop_meter(meter, event.cpu_s, event.wall_s),
                 )
         if getattr(runner, "cancelled", False):
             raise RunError(Error("cancelled", kind="cancelled"))

@@ -1,380 +1,67 @@
-"""Find Python interpreters on this machine and ask each what it is.
+"""Find Python interpreters on this machine, and remember the ones the user added.
 
-A *probe* runs ``PATH -c PROBE_SCRIPT`` in a short-lived subprocess.  The script
-works on Python 2.7 and every 3.x, and prints one JSON line: version,
-implementation, the free-threading build flag (``sysconfig`` ``Py_GIL_DISABLED``),
-whether the GIL is on at run time (``sys._is_gil_enabled()``), usable CPUs and
-whether aiohttp can be imported.  :func:`parse_probe_output` turns that line into
-an :class:`Interpreter`; it is a pure function so the shapes of builds this
-machine does not have (3.13t, 3.14t) can be tested.
-
-The probe does not pass ``-I`` or ``-E``: it must see the environment the worker
-will see (``PYTHON_GIL``, ``PYTHONPATH``, user site-packages), otherwise the "GIL
-at run time" and "has aiohttp" answers could be wrong.  ``-I`` would also make
-Python 2.7 fail before it could say which version it is.  The script removes the
-current directory from ``sys.path`` before importing anything, so a stray
-``json.py`` cannot answer in Python's place.
+What one interpreter is, and how it is asked (the probe script, run in its own
+process group), is :mod:`gil_tui.engine.system.probe`; its names are also
+available here (:class:`Interpreter`, :func:`probe`, :func:`current`,
+:func:`parse_probe_output`, :data:`PROBE_SCRIPT`, :data:`MIN_VERSION`).
 
 :func:`discover` gathers candidates (the running interpreter, user-added paths,
 pyenv and uv installs, ``python3*`` on ``PATH``), removes duplicates by real
 path, probes them in parallel and never raises.  Where to look is
 :mod:`gil_tui.engine.system.locations` (it skips pyenv shims: pyenv's versions are
-found directly under ``$PYENV_ROOT/versions``).
+found directly under ``$PYENV_ROOT/versions``).  :func:`add_path` and
+:func:`remove_path` keep the user's own list in the interpreters config file.
+
+That file may have been edited by hand, or damaged: :func:`read_user_paths` never
+raises.  An entry that is not a path is skipped and one line says so
+(:func:`config_warnings`); a file that cannot be read at all (not JSON, nested too
+deeply, a number too long, not UTF-8, too large, no list of paths) is used as an
+empty list with one line naming it, and is never overwritten: :func:`add_path`
+and :func:`remove_path` raise :class:`ConfigError` until it is fixed or deleted.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
+import stat
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Iterable
 
 from gil_tui import paths
 from gil_tui.engine.system import locations
-MIN_VERSION = (3, 8)
-MAGIC = "gil-tui-probe"
+from gil_tui.engine.system.probe import (
+    MAGIC,
+    MIN_VERSION,
+    PROBE_SCRIPT,
+    Interpreter,
+    current,
+    normalise_path,
+    parse_probe_output,
+    probe,
+)
+from gil_tui.engine.text import bytes_text, clean_line, plural
 
 #: Source labels, best first: when two candidates are the same interpreter,
 #: the one with the better label is kept.
 SOURCES = ("current", "added", "pyenv", "uv", "path")
 
-# Runs on Python 2.7 and 3.x: no f-strings, no keyword-only syntax.
-PROBE_SCRIPT = r"""
-import sys
-sys.path[:] = [p for p in sys.path if p not in ("", ".")]
-import os
-vi = sys.version_info
-info = {"magic": "gil-tui-probe", "version_info": [vi[0], vi[1], vi[2]],
-        "releaselevel": vi[3], "serial": vi[4], "version": sys.version,
-        "executable": sys.executable, "prefix": sys.prefix}
-try:
-    info["implementation"] = sys.implementation.name
-except AttributeError:
-    import platform
-    info["implementation"] = platform.python_implementation().lower()
-try:
-    import sysconfig
-    info["py_gil_disabled"] = sysconfig.get_config_var("Py_GIL_DISABLED")
-except Exception:
-    info["py_gil_disabled"] = None
-f = getattr(sys, "_is_gil_enabled", None)
-info["gil_enabled"] = bool(f()) if f is not None else None
-n = None
-if hasattr(os, "process_cpu_count"):
-    n = os.process_cpu_count()
-if n is None and hasattr(os, "sched_getaffinity"):
-    try:
-        n = len(os.sched_getaffinity(0))
-    except Exception:
-        n = None
-if n is None:
-    try:
-        import multiprocessing
-        n = multiprocessing.cpu_count()
-    except Exception:
-        n = None
-info["cpu_count"] = n
-try:
-    import importlib.util
-    info["has_aiohttp"] = importlib.util.find_spec("aiohttp") is not None
-except Exception:
-    info["has_aiohttp"] = False
-try:
-    import multiprocessing
-    info["start_method"] = multiprocessing.get_start_method()
-except Exception:
-    info["start_method"] = None
-import json
-sys.stdout.write(json.dumps(info) + "\n")
-sys.stdout.flush()
-"""
 
-_IMPL_NAMES = {
-    "cpython": "Python",
-    "pypy": "PyPy",
-    "graalpy": "GraalPy",
-    "ironpython": "IronPython",
-    "jython": "Jython",
-}
-_LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc"}
-
+#: the interpreters config is a short list gil-tui writes: a bigger file is not one
+MAX_CONFIG_BYTES = 1 << 20
+#: at most this many added paths are probed (each one is a subprocess)
+MAX_USER_PATHS = 256
 
 
 class InterpreterError(ValueError):
     """A path the user gave cannot be used; the message says why."""
 
 
-@dataclass(frozen=True)
-class Interpreter:
-    """What a probe learnt about one interpreter."""
-
-    path: str
-    realpath: str
-    source: str
-    version: str | None
-    version_info: tuple[int, ...] | None
-    implementation: str | None
-    free_threaded: bool
-    gil_enabled: bool | None
-    cpu_count: int | None
-    has_aiohttp: bool
-    supported: bool
-    reason: str | None
-    #: ``sys.prefix`` as the interpreter reports it: tells a venv from its base.
-    prefix: str | None = None
-    #: the multiprocessing start method this interpreter uses by default
-    start_method: str | None = None
-    #: the first line of ``sys.version`` ("3.14.0 free-threading build (main, ...")
-    build: str | None = None
-
-    def label(self) -> str:
-        """A short human label: ``3.13.0 (GIL)``, ``3.14.0t (free-threaded, GIL off)``."""
-        if self.version is None:
-            return "unknown"
-        text = self.version + ("t" if self.free_threaded else "")
-        if self.implementation and self.implementation != "cpython":
-            text = f"{_IMPL_NAMES.get(self.implementation, self.implementation)} {text}"
-        if not self.supported:
-            return f"{text} (unsupported)"
-        if self.free_threaded:
-            state = "GIL off" if self.gil_enabled is False else "GIL on"
-            return f"{text} (free-threaded, {state})"
-        return f"{text} (GIL)"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.version_info is not None:
-            data["version_info"] = list(self.version_info)
-        data["label"] = self.label()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Interpreter:
-        names = set(cls.__dataclass_fields__)
-        kwargs = {k: v for k, v in data.items() if k in names}
-        if kwargs.get("version_info") is not None:
-            kwargs["version_info"] = tuple(kwargs["version_info"])
-        return cls(**kwargs)
-
-
-def _failed(path: str, source: str, reason: str) -> Interpreter:
-    try:
-        real = os.path.realpath(path) if path else path
-    except (OSError, ValueError):
-        real = path
-    return Interpreter(
-        path=path,
-        realpath=real,
-        source=source,
-        version=None,
-        version_info=None,
-        implementation=None,
-        free_threaded=False,
-        gil_enabled=None,
-        cpu_count=None,
-        has_aiohttp=False,
-        supported=False,
-        reason=reason,
-    )
-
-
-def _stderr_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    fatal = [line for line in lines if line.startswith("Fatal Python error")]
-    line = fatal[0] if fatal else lines[-1]
-    if "sys.path" in line or "import " in line:
-        return ""  # a program echoing our script back: not worth showing
-    return line if len(line) <= 120 else line[:117] + "..."
-
-
-def _find_answer(stdout: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.splitlines()):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and data.get("magic") == MAGIC:
-            return data
-    return None
-
-
-def _version_info(data: dict[str, Any]) -> tuple[int, ...] | None:
-    raw = data.get("version_info")
-    if not isinstance(raw, list) or len(raw) < 2:
-        return None
-    if not all(isinstance(part, int) and not isinstance(part, bool) for part in raw):
-        return None
-    return tuple(raw[:3])
-
-
-def parse_probe_output(
-    path: str,
-    source: str,
-    stdout: str,
-    stderr: str = "",
-    returncode: int | None = 0,
-) -> Interpreter:
-    """Build an :class:`Interpreter` from what the probe printed. Never raises."""
-    data = _find_answer(stdout)
-    info = _version_info(data) if data is not None else None
-    if data is None or info is None:
-        hint = _stderr_line(stderr)
-        if hint.startswith("Fatal Python error"):
-            return _failed(path, source, f"{path} failed to start: {hint}")
-        if hint:
-            return _failed(path, source, f"{path} did not answer like Python ({hint})")
-        if returncode:
-            return _failed(
-                path, source, f"{path} did not answer like Python (exit code {returncode})"
-            )
-        return _failed(path, source, f"{path} did not answer like Python")
-
-    version = ".".join(str(part) for part in info)
-    level = data.get("releaselevel")
-    if isinstance(level, str) and level in _LEVELS:
-        version += f"{_LEVELS[level]}{data.get('serial', 0)}"
-    raw_version = data.get("version") if isinstance(data.get("version"), str) else ""
-    build = raw_version.splitlines()[0].strip() if raw_version else None
-    impl = data.get("implementation")
-    impl = impl.lower() if isinstance(impl, str) and impl else None
-    free_threaded = data.get("py_gil_disabled") in (1, "1", True) or (
-        "free-threading build" in raw_version
-    )
-    gil = data.get("gil_enabled")
-    if not isinstance(gil, bool):
-        # no sys._is_gil_enabled(): before 3.13, where every build has a GIL
-        gil = None if free_threaded else True
-    cpus = data.get("cpu_count")
-    cpus = cpus if isinstance(cpus, int) and not isinstance(cpus, bool) and cpus > 0 else None
-    method = data.get("start_method")
-    prefix = data.get("prefix")
-
-    supported = impl == "cpython" and info[:2] >= MIN_VERSION
-    reason = None
-    if not supported:
-        name = _IMPL_NAMES.get(impl or "", impl or "an unknown Python")
-        reason = f"{path} is {name} {version}; gil-tui needs CPython >= 3.8"
-    try:
-        real = os.path.realpath(path)
-    except (OSError, ValueError):
-        real = path
-    return Interpreter(
-        path=path,
-        realpath=real,
-        source=source,
-        version=version,
-        version_info=info,
-        implementation=impl,
-        free_threaded=free_threaded,
-        gil_enabled=gil,
-        cpu_count=cpus,
-        has_aiohttp=data.get("has_aiohttp") is True,
-        supported=supported,
-        reason=reason,
-        prefix=prefix if isinstance(prefix, str) else None,
-        start_method=method if isinstance(method, str) else None,
-        build=build,
-    )
-
-
-def normalise_path(path: str) -> str:
-    """Absolute form of a path; a bare command name (``python3.12``) is looked up on PATH."""
-    expanded = os.path.expanduser(path)
-    if os.sep not in expanded and not (os.altsep and os.altsep in expanded):
-        if not os.path.exists(expanded):
-            found = shutil.which(expanded)
-            if found:
-                expanded = found
-    return os.path.abspath(expanded)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    except (ProcessLookupError, PermissionError, OSError):
-        pass
-
-
-def _run_probe(path: str, timeout: float) -> tuple[str, str, int] | str:
-    """Run the probe script; return (stdout, stderr, returncode) or a reason string."""
-    try:
-        proc = subprocess.Popen(
-            [path, "-c", PROBE_SCRIPT],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=(os.name == "posix"),
-        )
-    except PermissionError:
-        return f"not executable: {path}"
-    except OSError as exc:
-        return f"{path} is not a program this system can run ({exc.strerror or exc})"
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        # the whole group: a shell script's children would keep the pipes open
-        _kill_group(proc)
-        try:
-            proc.communicate(timeout=2.0)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a child left its group
-            proc.kill()
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-            proc.wait()
-        return f"{path} did not answer within {timeout:g} s"
-    finally:
-        if proc.returncode is None:  # pragma: no cover - interrupted
-            _kill_group(proc)
-            proc.wait()
-    return (
-        out.decode("utf-8", "replace"),
-        err.decode("utf-8", "replace"),
-        proc.returncode,
-    )
-
-
-def probe(path: str, source: str = "added", timeout: float = 5.0) -> Interpreter:
-    """Ask the interpreter at ``path`` what it is. Never raises."""
-    try:
-        if not path or not str(path).strip():
-            return _failed("", source, "no interpreter path given")
-        full = normalise_path(str(path))
-        if not os.path.exists(full):
-            if os.path.islink(full):
-                return _failed(full, source, f"broken symbolic link: {full}")
-            return _failed(full, source, f"no such file: {full}")
-        if os.path.isdir(full):
-            return _failed(full, source, f"{full} is a directory, not a Python interpreter")
-        if not os.access(full, os.X_OK):
-            return _failed(full, source, f"not executable: {full}")
-        outcome = _run_probe(full, timeout)
-        if isinstance(outcome, str):
-            return _failed(full, source, outcome)
-        out, err, code = outcome
-        return parse_probe_output(full, source, out, err, code)
-    except Exception as exc:  # noqa: BLE001 - probe() promises never to raise
-        return _failed(str(path), source, f"{path} could not be probed: {exc}")
-
-
-def current(timeout: float = 5.0) -> Interpreter:
-    """The interpreter running gil-tui (probed in a subprocess, like any other)."""
-    if not sys.executable:
-        return _failed("", "current", "gil-tui cannot tell which Python runs it")
-    return probe(sys.executable, "current", timeout)
+class ConfigError(OSError):
+    """The interpreters config cannot be read, so it is not overwritten; the message
+    names the file and says why (one line)."""
 
 
 # ---------------------------------------------------------------- discovery
@@ -443,17 +130,94 @@ def discover(extra: Iterable[str] = (), timeout: float = 5.0) -> list[Interprete
 # ------------------------------------------------------- user-added paths
 
 
-def user_paths() -> list[str]:
-    """The interpreter paths the user added, in the order added."""
+@dataclass(frozen=True)
+class UserPaths:
+    """What the interpreters config holds: ``paths`` in the order added (all of them:
+    :func:`user_paths` gives the first :data:`MAX_USER_PATHS`); ``warnings``, one line
+    each, about what was skipped; ``unreadable``: the file exists but could not be read
+    at all (then it must not be overwritten)."""
+
+    paths: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    unreadable: bool = False
+
+
+def _unreadable(file: os.PathLike[str] | str, why: str) -> UserPaths:
+    where = clean_line(os.fspath(file))
+    return UserPaths((), (f"the list of added interpreters in {where} cannot be read: {why}; "
+                          "fix or delete that file",), unreadable=True)
+
+
+def _load(raw: bytes) -> object:
+    """The file's JSON value; raises ValueError with the reason for a person."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"it is not valid JSON ({exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except (ValueError, OverflowError, TypeError):  # an integer of thousands of digits
+        raise ValueError("it holds a number too long to read") from None
+
+
+def read_user_paths() -> UserPaths:
+    """The interpreters config as it is, with a line for every problem. Never raises."""
     file = paths.interpreters_path()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            return _unreadable(file, "it is not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            return _unreadable(file, f"it is larger than {bytes_text(MAX_CONFIG_BYTES)}")
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        return UserPaths()
+    except (OSError, ValueError) as exc:
+        return _unreadable(file, getattr(exc, "strerror", None) or str(exc))
+    try:
+        data = _load(raw)
+    except ValueError as exc:
+        return _unreadable(file, str(exc))
     items = data.get("paths") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        return []
-    return [p for p in items if isinstance(p, str) and p]
+        return _unreadable(file, 'it holds no list of paths ({"paths": [...]})')
+    kept = [p for p in items if isinstance(p, str) and p.strip() and "\0" not in p]
+    warnings = []
+    if len(kept) < len(items):
+        skipped = len(items) - len(kept)
+        warnings.append(f"{clean_line(os.fspath(file))}: skipped "
+                        f"{plural(skipped, 'entry', 'entries')} that "
+                        f"{'is not a path' if skipped == 1 else 'are not paths'} "
+                        "(dropped when the list is next saved)")
+    if len(kept) > MAX_USER_PATHS:
+        warnings.append(f"{clean_line(os.fspath(file))}: only the first {MAX_USER_PATHS} of "
+                        f"{len(kept)} added interpreters are used")
+    return UserPaths(tuple(kept), tuple(warnings))
+
+
+def user_paths() -> list[str]:
+    """The interpreter paths the user added, in the order added: the first
+    :data:`MAX_USER_PATHS` (see :func:`read_user_paths`)."""
+    return list(read_user_paths().paths[:MAX_USER_PATHS])
+
+
+def config_warnings() -> list[str]:
+    """One line per problem in the interpreters config; empty when it is fine or absent."""
+    return list(read_user_paths().warnings)
+
+
+def _writable_user_paths() -> list[str]:
+    """The list to change and save; raises :class:`ConfigError` when the file is unreadable."""
+    found = read_user_paths()
+    if found.unreadable:
+        raise ConfigError(found.warnings[0])
+    return list(found.paths)
 
 
 def _save_user_paths(items: list[str]) -> None:
@@ -465,11 +229,13 @@ def _save_user_paths(items: list[str]) -> None:
 
 
 def add_path(path: str, timeout: float = 5.0) -> Interpreter:
-    """Probe ``path`` and remember it; raise :class:`InterpreterError` if it cannot be used."""
+    """Probe ``path`` and remember it; raise :class:`InterpreterError` if it cannot be used,
+    :class:`ConfigError` if the interpreters config cannot be read (it is left alone)."""
+    _writable_user_paths()  # before the probe: say it at once
     interp = probe(path, "added", timeout)
     if not interp.supported:
         raise InterpreterError(interp.reason or f"{path} cannot be used")
-    items = user_paths()
+    items = _writable_user_paths()
     if interp.path not in items:
         items.append(interp.path)
         _save_user_paths(items)
@@ -477,8 +243,11 @@ def add_path(path: str, timeout: float = 5.0) -> Interpreter:
 
 
 def remove_path(path: str) -> bool:
-    """Forget a user-added path; False when it was not in the list."""
-    items = user_paths()
+    """Forget a user-added path; False when it was not in the list. Raises
+    :class:`ConfigError` if the interpreters config cannot be read (it is left alone)."""
+    items = _writable_user_paths()
+    if not path or "\0" in path:
+        return False
     full = normalise_path(path)
     kept = [p for p in items if p != full and p != path]
     if len(kept) == len(items):
@@ -491,17 +260,24 @@ def remove_path(path: str) -> bool:
 
 
 __all__ = [
+    "MAGIC",
+    "MAX_CONFIG_BYTES",
+    "MAX_USER_PATHS",
+    "ConfigError",
     "Interpreter",
     "InterpreterError",
     "MIN_VERSION",
     "PROBE_SCRIPT",
     "SOURCES",
+    "UserPaths",
     "add_path",
+    "config_warnings",
     "current",
     "discover",
     "normalise_path",
     "parse_probe_output",
     "probe",
+    "read_user_paths",
     "remove_path",
     "user_paths",
 ]

@@ -2,20 +2,32 @@
 
 :func:`check_command` answers like a shell (127 command not found, 126 found
 but not runnable); :func:`check_pid` refuses a PID that does not exist, that we
-may not read, or that is gil-tui itself; :func:`end_group` ends every process
-of a process group (SIGINT and/or SIGTERM, then SIGKILL) and waits until it is
-empty.  POSIX only (process groups); Windows would need a job object.
+may not read, or that is gil-tui itself; :func:`end_group` and :func:`end_tree`
+end a started program's group or whole tree through
+:mod:`gil_tui.engine.system.processes`, the one module that signals process
+groups.  POSIX only (process groups); Windows would need a job object.
+
+:func:`die_with_parent` is a ``preexec_fn``: on Linux it asks the kernel to
+SIGKILL the program when gil-tui dies (``PR_SET_PDEATHSIG``), which covers the
+one ending no handler can see, gil-tui's own SIGKILL.  The kernel sends it when
+the *thread* that forked the program ends, not the process: start the program
+from a thread that lives as long as the watch (the main thread, or the app's
+event-loop thread), never from a short-lived worker thread.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
-import time
-from typing import Sequence
+import sys
+from typing import Callable, Sequence
 
 import psutil
+
+from gil_tui.engine.system import processes
+from gil_tui.engine.text import clean_line
 
 EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE = 127, 126
 
@@ -31,26 +43,74 @@ class WatchError(RuntimeError):
 
 def parse_argv(argv: Sequence[str]) -> list[str]:
     args = [str(a) for a in argv]
-    if not args or not args[0]:
+    if not args:
         raise WatchError("no command given", 2)
+    if not args[0]:
+        raise WatchError("the command is empty (\"\"): give a program to run", 2)
     return args
+
+
+#: the signals that end a watch through its stop path, and the exit code each gives:
+#: Ctrl+C and SIGTERM "interrupted" (130, like every gil-tui command), SIGHUP (the
+#: terminal closed) 128 + 1 as a shell reports it
+STOP_SIGNALS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 130}
+if hasattr(signal, "SIGHUP"):
+    STOP_SIGNALS[signal.SIGHUP] = 129
+
+
+def stopped_exit_code(sig: int) -> int:
+    """The exit code of a watch ended by signal ``sig`` (after stopping the program)."""
+    return STOP_SIGNALS.get(sig, 128 + int(sig))
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # libc, already loaded: no ldconfig run
+    except (OSError, AttributeError):
+        return None
+
+
+#: loaded here, in the parent: the child must not load a library between fork and exec
+_PRCTL = _load_prctl()
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the kernel send ``sig`` to the child when the thread
+    that started it ends (Linux); None where there is no such thing."""
+    if _PRCTL is None:
+        return None
+    prctl = _PRCTL
+    parent = os.getpid()
+
+    def preexec() -> None:  # runs in the child, between fork and exec
+        prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above: go with it
+            os.kill(os.getpid(), sig)
+
+    return preexec
 
 
 def check_command(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> str:
     """The path ``argv[0]`` will run, or a WatchError (127 not found, 126 not runnable)."""
     prog = parse_argv(argv)[0]
+    name = clean_line(prog)
     if os.sep in prog or (os.altsep and os.altsep in prog):
         path = os.path.join(cwd, prog) if cwd is not None else prog
         if not os.path.exists(path):
-            raise WatchError(f"{prog}: no such file", EXIT_NOT_FOUND)
+            raise WatchError(f"{name}: no such file", EXIT_NOT_FOUND)
         if os.path.isdir(path):
-            raise WatchError(f"{prog}: is a directory", EXIT_NOT_EXECUTABLE)
+            raise WatchError(f"{name}: is a directory", EXIT_NOT_EXECUTABLE)
         if not os.access(path, os.X_OK):
-            raise WatchError(f"{prog}: permission denied (not executable)", EXIT_NOT_EXECUTABLE)
+            raise WatchError(f"{name}: permission denied (not executable)", EXIT_NOT_EXECUTABLE)
         return prog
     found = shutil.which(prog)
     if found is None:
-        raise WatchError(f"{prog}: command not found", EXIT_NOT_FOUND)
+        raise WatchError(f"{name}: command not found", EXIT_NOT_FOUND)
     return found
 
 
@@ -72,7 +132,7 @@ def check_pid(pid: int) -> psutil.Process:
     except psutil.AccessDenied:
         owner = ""
         try:
-            owner = f", owned by {psutil.Process(pid).username()}"
+            owner = f", owned by {clean_line(psutil.Process(pid).username())}"
         except (psutil.Error, KeyError):
             pass
         raise WatchError(f"not allowed to read process {pid}{owner}: "
@@ -82,61 +142,11 @@ def check_pid(pid: int) -> psutil.Process:
     return proc
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+# ------------------------------------------------ ending: through engine.system.processes
 
 
-def signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except OSError:
-        pass
-
-
-def wait_group_empty(pgid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while group_alive(pgid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def group_members(pgid: int) -> list[psutil.Process]:
-    """Live (not zombie) processes of group ``pgid``."""
-    found = []
-    for proc in psutil.process_iter():
-        try:
-            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
-                found.append(proc)
-        except (OSError, psutil.Error):
-            pass
-    return found
-
-
-def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    """Wait until every process has exited (a zombie counts as gone); returns the rest."""
-    deadline = time.monotonic() + timeout
-    left = list(procs)
-    while left:
-        still = []
-        for proc in left:
-            try:
-                if proc.status() != psutil.STATUS_ZOMBIE:
-                    still.append(proc)
-            except psutil.Error:
-                pass
-        left = still
-        if not left or time.monotonic() >= deadline:
-            break
-        time.sleep(0.02)
-    return left
+def _signals(first: int) -> tuple[int, ...]:
+    return (signal.SIGINT, signal.SIGTERM) if first == signal.SIGINT else (signal.SIGTERM,)
 
 
 def end_group(pgid: int, grace: float, first: int = signal.SIGTERM) -> int:
@@ -144,30 +154,39 @@ def end_group(pgid: int, grace: float, first: int = signal.SIGTERM) -> int:
 
     ``first`` SIGINT sends SIGINT, then SIGTERM, each followed by ``grace``
     seconds to end; ``first`` SIGTERM skips the SIGINT. Whatever is left gets
-    SIGKILL.
+    SIGKILL (:func:`gil_tui.engine.system.processes.end_group`, zombie aware).
     """
-    if not group_alive(pgid):
-        return 0
-    count = len(group_members(pgid))
-    signals = (signal.SIGINT, signal.SIGTERM) if first == signal.SIGINT else (signal.SIGTERM,)
-    for sig in signals:
-        signal_group(pgid, sig)
-        if wait_group_empty(pgid, grace):
-            return count
-    signal_group(pgid, signal.SIGKILL)
-    wait_group_empty(pgid, 2.0)
-    return count
+    return processes.end_group(pgid, grace, _signals(first))
+
+
+def end_tree(pgid: int, grace: float) -> int:
+    """End a started program's whole tree: its group and, by parentage, every descendant
+    that left it (a session of its own); SIGINT, then SIGTERM, then SIGKILL."""
+    return processes.end_tree(pgid, grace=grace, signals=_signals(signal.SIGINT))
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """Live (not zombie) processes of group ``pgid``, as psutil objects."""
+    found = []
+    for pid in processes.group_members(pgid):
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.Error:
+            pass
+    return found
 
 
 __all__ = [
     "EXIT_NOT_EXECUTABLE",
     "EXIT_NOT_FOUND",
+    "STOP_SIGNALS",
     "WatchError",
     "check_command",
     "check_pid",
+    "die_with_parent",
     "end_group",
-    "group_alive",
+    "end_tree",
     "group_members",
     "parse_argv",
-    "wait_gone",
+    "stopped_exit_code",
 ]

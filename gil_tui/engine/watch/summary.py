@@ -16,6 +16,8 @@ import signal
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from gil_tui.engine.text import clean_line, plural, seconds
+
 SUMMARY_VERSION = 1
 
 #: Below this wall time nothing useful can be said about the cores.
@@ -94,7 +96,7 @@ class Summary:
         """One plain sentence about what the numbers suggest."""
         avg = self.avg_cores
         if self.wall_s < SHORT_RUN_S:
-            return (f"It ran for only {self.wall_s * 1000:.0f} ms, too short to tell how it "
+            return (f"It ran for only {seconds(self.wall_s)}, too short to tell how it "
                     "uses the cores.")
         lead = f"It kept {avg:.2f} cores busy on average"
         if avg < WAITING:
@@ -113,6 +115,10 @@ class Summary:
         return (f"{lead}: several cores at once from one process, so its threads ran in "
                 "parallel: C code that releases the GIL, or a free-threaded build.")
 
+    def command_text(self) -> str:
+        """The command as a shell would read it, safe to print (control characters escaped)."""
+        return clean_line(shlex.join(self.command or ()))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["v"] = SUMMARY_VERSION
@@ -126,25 +132,21 @@ class Summary:
         if self.attached:
             what = f"process {self.pid} (attached; figures from the moment of attaching)"
         else:
-            what = f"{shlex.join(self.command or ())} (pid {self.pid})"
+            what = f"{self.command_text()} (pid {self.pid})"
         lines = [
             f"watched {what}: {self.describe_exit()}",
-            f"  wall {_seconds(self.wall_s)}   CPU {_seconds(self.cpu_s)}   cores busy: "
+            f"  wall {seconds(self.wall_s)}   CPU {seconds(self.cpu_s)}   cores busy: "
             f"{self.avg_cores:.2f} on average, {self.peak_cores:.2f} at the peak "
             f"(of {self.cpu_count})",
             f"  processes: {self.max_processes} at once at most, {self.processes_seen} seen;"
             f"  threads: {self.max_threads} at once at most",
         ]
         if self.leftovers_ended:
-            lines.append(f"  {self.leftovers_ended} process(es) it left running were ended")
+            ended = plural(self.leftovers_ended, "process", "processes")
+            lines.append(f"  {ended} it left running {'was' if self.leftovers_ended == 1 else 'were'}"
+                         " ended")
         lines.append(f"  {self.verdict()}")
         return "\n".join(lines) + "\n"
-
-
-def _seconds(value: float) -> str:
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.2f} s"
 
 
 __all__ = ["SUMMARY_VERSION", "Summary", "signal_name"]

@@ -8,6 +8,9 @@ only draws what it reports.
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+import signal
 import threading
 import time
 from collections import deque
@@ -17,53 +20,33 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Header, Input, Label, Log, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Log, Static
 from textual.worker import get_current_worker
 
+from gil_tui.engine.text import bytes_text, clean_line, plural
+from gil_tui.engine.watch.process import STOP_SIGNALS, stopped_exit_code
 from gil_tui.engine.watch.session import WatchError, WatchSession, WatchSnapshot
 from gil_tui.engine.watch.summary import Summary
+from gil_tui.ui.watch.dialogs import AskCommand, ConfirmStop
 from gil_tui.ui.widgets.core_bars import CoreBars
 from gil_tui.ui.widgets.key_bar import KeyBar
-from gil_tui.ui.widgets.workers_table import cpu_cell, human_bytes
+from gil_tui.ui.text import cpu_cell
 
 #: Output lines kept in the log panel.
 LOG_LINES = 2000
-
-
-class ConfirmStop(ModalScreen[bool]):
-    """Ask whether to stop the watched program before leaving."""
-
-    DEFAULT_CSS = """
-    ConfirmStop { align: center middle; }
-    ConfirmStop > Vertical { width: 60; height: auto; border: thick $warning;
-                             background: $surface; padding: 1 2; }
-    ConfirmStop Horizontal { height: auto; margin-top: 1; }
-    ConfirmStop Button { margin-right: 2; }
-    """
-    BINDINGS = [Binding("y", "answer(True)", "Stop it", id="confirm.yes"),
-                Binding("n,escape", "answer(False)", "Keep it running", id="confirm.no")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("The program is still running. Stop it (and every process it "
-                        "started) before leaving?")
-            with Horizontal():
-                yield Button("Stop it (y)", variant="warning", id="yes")
-                yield Button("Keep watching (n)", id="no")
-
-    def action_answer(self, stop: bool) -> None:
-        self.dismiss(stop)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+#: Exit code when the user stopped the program (Ctrl+C in a shell gives the same).
+EXIT_STOPPED = 130
 
 
 class WatchScreen(Screen[int]):
-    """Per-core load, the program's processes and threads, its output, and a verdict."""
+    """Per-core load, the program's processes and threads, its output, and a verdict.
+
+    However the screen goes away (q, Ctrl+Q, a signal, the app quitting), a program it
+    started is stopped first, with its whole tree; an attached process is left alone.
+    """
 
     DEFAULT_CSS = """
     WatchScreen #watch-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
@@ -73,6 +56,11 @@ class WatchScreen(Screen[int]):
     WatchScreen #watch-log { height: 8; border-top: solid $panel-lighten-2;
                              border-title-color: $text-muted; }
     WatchScreen.-no-log #watch-log { display: none; }
+    WatchScreen #watch-end { height: auto; max-height: 50%; display: none; }
+    WatchScreen.-ended #watch-end { display: block; }
+    WatchScreen.-ended #watch-log { height: 1fr; min-height: 3; max-height: 8; }
+    WatchScreen.-ended #watch-table { min-height: 3; }
+    WatchScreen.-ended #watch-cores { display: none; }  /* frozen at the end: room for the verdict */
     WatchScreen #watch-summary { height: auto; padding: 0 1; color: $success; }
     WatchScreen #watch-summary.-failed { color: $warning; }
     """
@@ -111,11 +99,12 @@ class WatchScreen(Screen[int]):
 
     @property
     def what(self) -> str:
-        return " ".join(self.argv) if self.argv else f"PID {self.pid}"
+        """The command (or PID) as shown: quoted like a shell, control characters escaped."""
+        return clean_line(shlex.join(self.argv)) if self.argv else f"PID {self.pid}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"watching: {self.what}", id="watch-title")
+        yield Static(f"watching: {self.what}", id="watch-title", markup=False)
         yield CoreBars(id="watch-cores")
         yield Static("starting…", id="watch-stats")
         table = DataTable(id="watch-table", cursor_type="row", zebra_stripes=True)
@@ -124,7 +113,8 @@ class WatchScreen(Screen[int]):
         log = Log(id="watch-log", max_lines=LOG_LINES)
         log.border_title = "Output (l hides it)"
         yield log
-        yield Static(id="watch-summary")
+        with VerticalScroll(id="watch-end"):
+            yield Static(id="watch-summary", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -136,6 +126,8 @@ class WatchScreen(Screen[int]):
             self.query_one("#watch-log", Log).write_line(
                 "(attached to a running process: its output is not ours to show)")
         try:
+            # started here, on the event-loop thread: it lives as long as the watch, so
+            # the program's parent-death signal cannot fire early (see WatchSession)
             self.session = WatchSession(self.argv, pid=self.pid, on_line=self._on_line,
                                         on_exit=self._on_exit, log_path=self.log_path)
             self.session.start()
@@ -145,6 +137,12 @@ class WatchScreen(Screen[int]):
             self.session = None
             return
         self._sample_loop()
+
+    async def on_unmount(self) -> None:
+        """Whatever removes the screen (the app quitting included) ends our program first."""
+        session = self.session
+        if session is not None:
+            await asyncio.to_thread(session.close)
 
     # ------------------------------------------------------------ engine callbacks
 
@@ -166,7 +164,7 @@ class WatchScreen(Screen[int]):
                 lines = list(self._lines)
                 self._lines.clear()
             self.post_message(self.Sampled(snapshot, lines))
-            if not snapshot.running:
+            if not snapshot.running and not session.running:  # the last one, reaped
                 return
             time.sleep(max(0.02, 1 / self.hz - (time.monotonic() - started)))
 
@@ -176,13 +174,7 @@ class WatchScreen(Screen[int]):
     def _sampled(self, message: Sampled) -> None:
         snap = message.snapshot
         self.query_one("#watch-cores", CoreBars).push(snap.cores.percents)
-        hidden = f" (+{snap.hidden_processes} not shown)" if snap.hidden_processes else ""
-        state = "running" if snap.running else f"ended (exit {snap.exit_code})"
-        self.query_one("#watch-stats", Static).update(Text.assemble(
-            (state, "bold yellow" if snap.running else "bold"),
-            f" · {snap.elapsed_s:6.1f} s · cores busy now {snap.cores_now:.2f}, "
-            f"average {snap.avg_cores:.2f}, peak {snap.peak_cores:.2f} · CPU {snap.cpu_s:.1f} s"
-            f" · {snap.process_count} process(es){hidden}, {snap.thread_count} threads"))
+        self.query_one("#watch-stats", Static).update(stats_text(snap))
         if snap.processes or snap.running:
             self._fill_table(snap)  # after the end, keep the last picture of the tree
         if message.lines:
@@ -193,21 +185,22 @@ class WatchScreen(Screen[int]):
     def _fill_table(self, snap: WatchSnapshot) -> None:
         table = self.query_one("#watch-table", DataTable)
         table.clear()
-        names = {p.pid: p.name for p in snap.processes}
+        names = {p.pid: clean_line(p.name, max_len=20) for p in snap.processes}
         for proc in snap.processes:
-            table.add_row("process", str(proc.pid), "", proc.name[:20], cpu_cell(proc.cpu_percent),
-                          human_bytes(proc.rss))
+            table.add_row("process", str(proc.pid), "", names[proc.pid],
+                          cpu_cell(proc.cpu_percent), bytes_text(proc.rss))
         for thread in snap.threads:
             table.add_row("  thread", str(thread.pid), str(thread.tid),
-                          names.get(thread.pid, "")[:20], cpu_cell(thread.cpu_percent), "")
+                          names.get(thread.pid, ""), cpu_cell(thread.cpu_percent), "")
 
     @on(Exited)
     def _exited(self, message: Exited) -> None:
         self.summary = message.summary
         summary = self.query_one("#watch-summary", Static)
         summary.set_class(message.summary.exit_status() != 0, "-failed")
-        summary.update(Text(message.summary.format_text().strip()))
-        self.query_one("#watch-title", Static).update(f"watched: {self.what} · press q to leave")
+        summary.update(summary_text(message.summary))
+        self.add_class("-ended")
+        self.query_one("#watch-title", Static).update(f"q: leave · watched: {self.what}")
         self.refresh_bindings()
 
     # ------------------------------------------------------------ keys
@@ -251,10 +244,16 @@ class WatchScreen(Screen[int]):
 
     def exit_code(self) -> int:
         if self.stopped_by_user:
-            return 130
+            return EXIT_STOPPED
         if self.summary is not None:
             return self.summary.exit_status()
         return 1 if self.session is None else 0
+
+    def quit_code(self) -> int:
+        """The exit code when the app quits now: a program still running will be stopped."""
+        if self.session is not None and self.session.can_stop:
+            self.stopped_by_user = True
+        return self.exit_code()
 
     def _close(self) -> None:
         if self.session is not None:
@@ -262,8 +261,39 @@ class WatchScreen(Screen[int]):
         self.dismiss(self.exit_code())
 
 
+def stats_text(snap: WatchSnapshot) -> Text:
+    """The line under the core bars: running or ended, the figures, the tree's size."""
+    hidden = f" (+{snap.hidden_processes} not shown)" if snap.hidden_processes else ""
+    if snap.running:
+        state = "running"
+    elif snap.exit_code is None:
+        state = "ended"
+    else:
+        state = f"ended (exit {snap.exit_code})"
+    tree = (f"{plural(snap.process_count, 'process', 'processes')}{hidden}, "
+            f"{plural(snap.thread_count, 'thread')}")
+    return Text.assemble(
+        (state, "bold yellow" if snap.running else "bold"),
+        f" · {snap.elapsed_s:6.1f} s · cores busy now {snap.cores_now:.2f}, "
+        f"average {snap.avg_cores:.2f}, peak {snap.peak_cores:.2f} · CPU {snap.cpu_s:.1f} s"
+        f" · {tree if snap.running else 'last seen: ' + tree}")
+
+
+def summary_text(summary: Summary) -> Text:
+    """The summary, verdict first: at 80x24 the sentence that matters is never cut."""
+    figures = summary.format_text().strip().splitlines()
+    verdict = summary.verdict()
+    rest = [line.strip() for line in figures if line.strip() != verdict]
+    return Text.assemble((verdict, "bold"), "\n", "\n".join(rest))
+
+
 class WatchApp(App[int]):
-    """`gil-tui watch -- CMD` on its own: the watch screen, then the exit code."""
+    """`gil-tui watch -- CMD` on its own: the watch screen, then the exit code.
+
+    Ctrl+Q and the signals that end a watch (SIGTERM, SIGHUP, SIGINT) leave through the
+    app's normal exit, so the terminal is restored (alternate screen, mouse tracking), and
+    the screen's unmount stops the program on the way out.
+    """
 
     TITLE = "gil-tui watch"
 
@@ -271,33 +301,45 @@ class WatchApp(App[int]):
                  hz: float = 4.0, log: str | None = None) -> None:
         super().__init__()
         self.screen_args = (argv, pid, hz, log)
+        self.watch_screen: WatchScreen | None = None
+        self._old_handlers: dict[int, object] = {}
 
     def on_mount(self) -> None:
         argv, pid, hz, log = self.screen_args
-        self.push_screen(WatchScreen(argv, pid=pid, hz=hz, log=log), self._done)
+        self._handle_signals()
+        self.watch_screen = WatchScreen(argv, pid=pid, hz=hz, log=log)
+        self.push_screen(self.watch_screen, self._done)
+
+    def _handle_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            try:
+                old = signal.getsignal(sig)
+                loop.add_signal_handler(sig, self._on_stop_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                continue
+            self._old_handlers[sig] = old
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, old in self._old_handlers.items():
+            loop.remove_signal_handler(sig)
+            if old is not None:
+                signal.signal(sig, old)
+        self._old_handlers.clear()
+
+    def _on_stop_signal(self, sig: int) -> None:
+        if self.watch_screen is not None:
+            self.watch_screen.quit_code()
+        self.exit(return_code=stopped_exit_code(sig))
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: leave now; a program still running is stopped on the way out."""
+        code = self.watch_screen.quit_code() if self.watch_screen is not None else 0
+        self.exit(code, return_code=code)
 
     def _done(self, code: int | None) -> None:
         self.exit(code, return_code=int(code or 0))
 
 
-class AskCommand(ModalScreen[str | None]):
-    """The palette's "Watch a command…": type a command line."""
-
-    DEFAULT_CSS = """
-    AskCommand { align: center middle; }
-    AskCommand > Vertical { width: 70; height: auto; border: thick $primary;
-                            background: $surface; padding: 1 2; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Command to watch (e.g. python my_script.py); Enter starts it:")
-            yield Input(placeholder="python my_script.py", id="ask-command")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+__all__ = ["AskCommand", "ConfirmStop", "WatchApp", "WatchScreen"]

@@ -14,7 +14,6 @@ field saying what it is (``probe``, ``trial``, ``interval``, ``done``,
 import json
 import os
 import sys
-import threading
 
 
 def probe():
@@ -67,23 +66,20 @@ def fail(message, code=2):
 
 
 def start_lifeline():
-    """End this process when stdin reaches end of file (the engine that started us is gone).
+    """End this script and everything it started when stdin reaches end of file.
 
-    The engine passes a pipe it never writes to; a daemon thread blocks on it
-    (without holding the GIL), so it does not take part in what the demo measures.
+    The engine passes a pipe it never writes to; end of file means the engine is
+    gone. The shared worker lifeline (``lifeline.py``, one folder up) watches it
+    in a daemon thread that blocks without holding the GIL, so it takes no part
+    in what the demo measures; the demos keep no state worth a polite end, so it
+    kills their process group at once.
     """
+    folder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import lifeline
 
-    def watch():
-        try:
-            while os.read(0, 4096):
-                pass
-        except OSError:
-            pass
-        os._exit(3)
-
-    thread = threading.Thread(target=watch, name="gil-tui-lifeline")
-    thread.daemon = True
-    thread.start()
+    return lifeline.start(grace=0)
 
 
 if __name__ == "__main__":

@@ -2,21 +2,23 @@
 
 Standard library only, CPython 3.8 and later. Usage::
 
-    PYTHON race.py [--threads 4] [--increments 200000] [--trials 3]
-                   [--variants plain,call,lock] [--switch-interval-ms MS]
-                   [--budget SECONDS] [--lifeline]
+    PYTHON race.py [--threads 4] [--increments 1000000] [--lock-increments 100000]
+                   [--trials 5] [--stop-at-loss] [--variants plain,call,lock]
+                   [--switch-interval-ms MS] [--budget SECONDS] [--lifeline]
 
-Variants (each thread runs the loop ``increments`` times on a module global):
+Variants (each thread runs the loop on a module global):
 
-* ``plain``: ``counter += 1``, no lock;
-* ``call``: ``counter += one()``, no lock: a function call sits between reading
-  ``counter`` and writing it back;
-* ``lock``: ``counter += 1`` inside ``with lock:``.
+* ``plain``: ``counter += 1``, no lock, ``increments`` times;
+* ``call``: ``counter += one()``, no lock, ``increments`` times: a function call
+  sits between reading ``counter`` and writing it back;
+* ``lock``: ``counter += one()`` inside ``with lock:``, ``lock_increments`` times
+  (locking is slow; a lock is exact at any size).
 
 Output, one JSON object per line: ``probe``, then one ``trial`` per variant and
 trial (expected, actual, lost, seconds), then ``done`` (trials run; whether the
-time budget cut the run short). Trials interleave the variants, so a run cut
-short still has every variant.
+time budget cut the run short; whether it stopped at the first trial in which a
+variant without a lock lost updates, with ``--stop-at-loss``). Trials interleave
+the variants, so a run cut short still has every variant.
 """
 
 import argparse
@@ -54,7 +56,7 @@ def add_locked(n):
     global counter
     for _ in range(n):
         with lock:
-            counter += 1
+            counter += one()
 
 
 LOOPS = {"plain": add_plain, "call": add_call, "lock": add_locked}
@@ -83,8 +85,10 @@ def run_trial(variant, threads, increments):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="race.py")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--increments", type=int, default=200000)
-    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--increments", type=int, default=1000000)
+    parser.add_argument("--lock-increments", type=int, default=None)
+    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--stop-at-loss", action="store_true")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--switch-interval-ms", type=float, default=None)
     parser.add_argument("--budget", type=float, default=None)
@@ -97,6 +101,10 @@ def parse_args(argv):
         fail("threads must be from 1 to 64")
     if not 1 <= args.increments <= 100000000:
         fail("increments must be from 1 to 100000000")
+    if args.lock_increments is None:
+        args.lock_increments = args.increments
+    if not 1 <= args.lock_increments <= 100000000:
+        fail("lock-increments must be from 1 to 100000000")
     if not 1 <= args.trials <= 100:
         fail("trials must be from 1 to 100")
     if args.switch_interval_ms is not None and not 0 < args.switch_interval_ms <= 1000:
@@ -112,11 +120,11 @@ def main(argv=None):
     if args.switch_interval_ms is not None:
         sys.setswitchinterval(args.switch_interval_ms / 1000.0)
     emit("probe", **probe())
-    expected = args.threads * args.increments
     began = time.perf_counter()
     slowest = 0.0
     done = 0
     cut = False
+    lost_once = False
     for trial in range(args.trials):
         spent = time.perf_counter() - began
         if trial and args.budget is not None and spent + slowest > args.budget:
@@ -124,12 +132,18 @@ def main(argv=None):
             break
         t0 = time.perf_counter()
         for variant in args.variants:
-            actual, seconds = run_trial(variant, args.threads, args.increments)
+            rounds = args.lock_increments if variant == "lock" else args.increments
+            expected = args.threads * rounds
+            actual, seconds = run_trial(variant, args.threads, rounds)
             emit("trial", variant=variant, trial=trial, expected=expected, actual=actual,
                  lost=expected - actual, seconds=round(seconds, 6))
+            if variant != "lock" and actual != expected:
+                lost_once = True
         slowest = max(slowest, time.perf_counter() - t0)
         done += 1
-    emit("done", trials=done, budget_cut=cut)
+        if args.stop_at_loss and lost_once:
+            break
+    emit("done", trials=done, budget_cut=cut, stopped_at_loss=args.stop_at_loss and lost_once)
 
 
 if __name__ == "__main__":
