@@ -15,7 +15,8 @@ from tests.cli_helpers import wait_for_child
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
     "main-guard": ["-o", "methods=spawn,fork"],
-    "race": ["-o", "increments=20000", "-o", "trials=1", "-o", "switch-interval-ms=0.05"],
+    "race": ["-o", "increments=20000", "-o", "lock-increments=20000", "-o", "trials=1",
+             "-o", "switch-interval-ms=0.05"],
     "switch-interval": ["-o", "work=50000", "-o", "intervals-ms=0.5,50"],
     "gil-release": ["-o", "hash_scale=0.01", "-o", "cpu_scale=0.01"],
 }
@@ -77,6 +78,40 @@ def test_text_output_has_title_sections_and_summary():
     assert out.startswith("Race: threads sharing one counter\nCPython ")
     assert "== Trials" in out and "== Lost updates" in out
     assert "What was seen: " in out and "With a Lock nothing was lost" in out
+    assert "only a lock is a guarantee." in " ".join(out.split())
+    assert "legend:" not in out
+
+
+def test_switch_interval_text_has_a_one_line_legend_under_the_bars():
+    from gil_tui.engine.demos.text import SWITCH_LEGEND
+
+    done = demo("switch-interval", *SMALL["switch-interval"])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines.count(SWITCH_LEGEND) == 1
+    at = lines.index(SWITCH_LEGEND)
+    assert lines[at - 2].startswith("  thread 1 |") and lines[at + 2].startswith("What was seen")
+    data = json.loads(demo("switch-interval", "--json", *SMALL["switch-interval"]).stdout)
+    assert data["data"]["legend"] == SWITCH_LEGEND
+
+
+def test_text_output_cleans_what_the_scripts_printed():
+    from gil_tui.commands.demo import format_text
+    from gil_tui.engine.demos.registry import DemoInterpreter, DemoResult
+
+    interp = DemoInterpreter("/x/py\x1b[2J", "3.13.0\x1b]0;t\x07", True, False)
+    result = DemoResult("main-guard", "T", True, "seen \x1b[31mred", interp,
+                        [("S\x1b[1m", ["line \x1b[2J", "\ttab", "bell\x07", "cr\rx"])],
+                        {"legend": "shades\x1b[0m"}, 0.5)
+    out = format_text(result)
+    for forbidden in ("\x1b", "\x07", "\r", "\t"):
+        assert forbidden not in out
+    assert "line \\x1b[2J" in out and "bell\\x07" in out and "shades\\x1b[0m" in out
+
+
+def test_the_default_timeout_is_each_demos_own():
+    done = demo("--help")
+    assert "main-guard 20 s" in " ".join(done.stdout.split())
 
 
 def test_unknown_demo_is_a_usage_error():

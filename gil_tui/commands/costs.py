@@ -1,12 +1,19 @@
-"""`gil-tui costs`: what one thread and one process cost to create, measured here.
+"""`gil-tui costs`: what a thread, a process and a subinterpreter cost to create, measured here.
 
-Output is an API. With ``--json`` stdout gets exactly one JSON object (the
-``CostsResult.to_dict()`` shape: ``v``, ``kind`` "costs", ``python``,
-``version``, ``measured_at``, ``repeat``, ``default_method``, ``thread``
-{median_s, min_s, max_s, p10_s, p90_s, first_s, rss_bytes, vm_bytes, ...},
-``processes`` [{method, median_s, ..., ratio, rss_bytes, private_bytes}],
-``errors`` {method: message}); without it, a table. Exit codes: 0 done,
-1 a bad interpreter or a failed measurement, 2 usage error, 130 interrupted.
+The same measurement as ``gil-tui demo costs`` (the threads-vs-processes lesson's
+demo), as a command of its own. Output is an API. With ``--json`` stdout gets
+exactly one JSON object (the ``CostsResult.to_dict()`` shape: ``v``, ``kind``
+"costs", ``python``, ``version``, ``interpreter_label``, ``measured_at``,
+``repeat``, ``default_method``, ``thread`` {median_s, min_s, max_s, p10_s,
+p90_s, first_s, rss_bytes, vm_bytes, ...}, ``processes`` [{method, start "-c",
+median_s, ..., ratio, rss_bytes, private_bytes, label}], ``errors`` {method:
+message}, ``script`` {imports, repeat, processes [... start "script"], errors}
+(processes started from a script that imports json, decimal and asyncio),
+``subinterpreter`` {cost {...} or null, api, private, reason ("needs 3.12+"
+...), message}, ``transfer`` {method, channel "Pipe", payload "bytes", rounds,
+sizes [{size_bytes, label "1 MB", median_s, ...}], error}); without it, a table
+under 80 columns and what each figure timed. Exit codes: 0 done, 1 a bad
+interpreter or a failed measurement, 2 usage error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,30 +21,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+
+from gil_tui.commands._common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Interrupted,
+    StatusLine,
+    fail,
+    interruptible,
+    whole_number,
+)
 
 PROG = "gil-tui costs"
 DEFAULT_REPEAT = 20
 MAX_REPEAT = 1000
-
-
-def _repeat(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"repeat must be a whole number, got {text!r}") from None
-    if not 1 <= value <= MAX_REPEAT:
-        raise argparse.ArgumentTypeError(f"repeat must be from 1 to {MAX_REPEAT}, got {value}")
-    return value
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--python", metavar="PATH", default=None,
-                        help="interpreter to measure (default: the one running gil-tui)")
-    parser.add_argument("--repeat", type=_repeat, default=DEFAULT_REPEAT, metavar="N",
-                        help=f"timed runs of each kind, 1-{MAX_REPEAT} (default {DEFAULT_REPEAT})")
-    parser.add_argument("--json", action="store_true",
-                        help="print exactly one JSON object on stdout instead of a table")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -45,20 +43,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "costs",
         help="measure what creating a thread and a process costs here",
         description=(
-            "Create, start and join one thread that does nothing, then one process under "
-            "each start method the interpreter offers (fork, spawn, forkserver), N times each, "
-            "in the chosen interpreter; print the median and spread, the ratio process / thread "
-            "and the memory each one takes."
+            "Create, start and join one thread that does nothing, one subinterpreter (3.12+) "
+            "and one process under each start method the interpreter offers (fork, spawn, "
+            "forkserver), from -c and from a script that imports json, decimal and asyncio, "
+            "N times each, in the chosen interpreter; print the median and spread, the ratio "
+            "to a thread and the memory each one takes, and the time to send 1 MB and 10 MB "
+            "to a process and back. The same as `gil-tui demo costs`."
         ),
     )
-    _add_arguments(parser)
+    parser.add_argument("--python", metavar="PATH", default=None,
+                        help="interpreter to measure (default: the one running gil-tui)")
+    parser.add_argument("--repeat", type=whole_number("repeat", 1, MAX_REPEAT),
+                        default=DEFAULT_REPEAT, metavar="N",
+                        help=f"timed runs of each kind, 1-{MAX_REPEAT} (default {DEFAULT_REPEAT})")
+    parser.add_argument("--json", action="store_true",
+                        help="print exactly one JSON object on stdout instead of a table")
     parser.set_defaults(func=run)
     return parser
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
-    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,37 +74,27 @@ def run(args: argparse.Namespace) -> int:
             reason = interp.reason or f"{args.python} cannot run the measurement"
             if args.python not in reason:
                 reason = f"{args.python}: {reason}"
-            return _fail(reason)
+            return fail(reason, EXIT_FAILED, prog=PROG)
         python = interp.path
-    if sys.stderr.isatty():
-        sys.stderr.write("measuring (a few seconds)...\r")
-        sys.stderr.flush()
+    status = StatusLine.on_terminal(sys.stderr)
+    if status is not None:
+        status.show("measuring (about ten seconds)...", force=True)
     try:
-        result = run_costs(python, args.repeat)
+        try:
+            with interruptible():
+                result = run_costs(python, args.repeat)
+        finally:
+            if status is not None:
+                status.clear()  # before anything else is printed
+    except Interrupted:
+        return fail("interrupted; the measuring processes were stopped", EXIT_INTERRUPTED,
+                    prog=PROG)
     except CostsError as exc:
-        return _fail(str(exc))
-    finally:
-        if sys.stderr.isatty():
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+        return fail(str(exc), EXIT_FAILED, prog=PROG)
     remember(result)  # the threads-vs-processes lesson shows the last figures measured here
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     else:
         sys.stdout.write(format_text(result))
     sys.stdout.flush()
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    _add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    return EXIT_OK

@@ -6,7 +6,10 @@ Output is an API. With ``--json`` stdout gets exactly one JSON object, the
 free_threaded, implementation, cpu_count, label} or null, ``sections``
 [{title, lines}], ``data`` (the demo's own figures) and ``duration_s``; it is
 printed even when the demo could not run (``ok`` false, ``error`` says why).
-Without it: the title, each section with the real output, and the summary.
+Without it: the title, each section with the real output, a legend when the
+demo gives one (``data["legend"]``: the switch-interval timelines), and the
+summary; every line goes through :func:`gil_tui.engine.text.clean`, so nothing a
+demo script printed can send an escape sequence to the terminal.
 
 Exit codes: 0 the demo ran (even when what it shows is a failure, like the
 RuntimeError of a script without the main guard: that is the point), 1 it
@@ -22,10 +25,20 @@ import sys
 import textwrap
 from typing import TextIO
 
-from gil_tui.engine.demos.registry import DEFAULT_TIMEOUT, DEMOS, DemoResult, run_demo
+from gil_tui.commands._common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Interrupted,
+    fail,
+    interruptible,
+    number,
+)
+from gil_tui.engine.demos.registry import DEMOS, DemoResult, run_demo
+from gil_tui.engine.text import clean, seconds
 
 PROG = "gil-tui demo"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_TIMEOUT = 600.0
 WIDTH = 88
 
@@ -54,17 +67,6 @@ def _epilog() -> str:
     return "\n".join(lines)
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
-    if not 0 < value <= MAX_TIMEOUT:  # also rejects nan
-        raise argparse.ArgumentTypeError(
-            f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds, got {text}")
-    return value
-
-
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "demo",
@@ -73,24 +75,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_arguments(parser)
-    parser.set_defaults(func=run)
-    return parser
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="DEMO", choices=list(DEMOS),
                         help=f"which demo: {', '.join(DEMOS)}")
     parser.add_argument("--python", metavar="PATH", default=None,
                         help="interpreter that runs the demo (default: the one running gil-tui)")
-    parser.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
-                        help=f"stop the demo after S seconds (default {DEFAULT_TIMEOUT:g})")
+    own = ", ".join(f"{name} {info.timeout:g} s" for name, info in DEMOS.items())
+    parser.add_argument("--timeout", type=number("timeout", MAX_TIMEOUT, unit="seconds"),
+                        default=None, metavar="S",
+                        help=f"stop the demo after S seconds (default: the demo's own: {own})")
     parser.add_argument("--json", action="store_true",
                         help="print exactly one JSON object on stdout instead of text")
     parser.add_argument("-o", "--option", action="append", default=[], type=_option,
                         metavar="KEY=VALUE",
                         help="a demo option, repeatable; e.g. race: -o increments=500000 "
-                        "-o trials=5 -o variants=plain,lock; lists are comma-separated")
+                        "-o trials=5 -o variants=plain,lock; main-guard: -o pool=yes; lists "
+                        "are comma-separated")
+    parser.set_defaults(func=run)
+    return parser
 
 
 def _value(text: str):
@@ -116,10 +117,13 @@ def _option(text: str) -> tuple[str, object]:
 def run(args: argparse.Namespace) -> int:
     options = dict(args.option)
     try:
-        result = run_demo(args.name, python=args.python, timeout=args.timeout, **options)
+        with interruptible():
+            result = run_demo(args.name, python=args.python, timeout=args.timeout, **options)
     except ValueError as exc:  # an unknown option or an impossible value
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"error: {exc}", EXIT_USAGE, prog=PROG)
+    except Interrupted:
+        return fail("interrupted; every process of the demo was stopped", EXIT_INTERRUPTED,
+                    prog=PROG)
     return report(result, as_json=args.json)
 
 
@@ -134,13 +138,12 @@ def report(result: DemoResult, *, as_json: bool = False, out: TextIO | None = No
         out.write(format_text(result))
     out.flush()
     if not result.ok:
-        print(f"{PROG}: {result.error or 'the demo could not run'}", file=err)
-        return EXIT_FAILED
+        return fail(result.error or "the demo could not run", EXIT_FAILED, prog=PROG, err=err)
     return EXIT_OK
 
 
 def format_text(result: DemoResult) -> str:
-    """The human form: title, interpreter, sections, summary."""
+    """The human form: title, interpreter, sections, legend, summary (every line cleaned)."""
     lines = [result.title]
     interp = result.interpreter
     if interp is not None:
@@ -149,24 +152,13 @@ def format_text(result: DemoResult) -> str:
         lines.append("")
         lines.append(f"== {title}")
         lines.extend(f"  {line}" if line else "" for line in body)
+    legend = result.data.get("legend") if isinstance(result.data, dict) else None
+    if isinstance(legend, str) and legend:
+        lines.append("")
+        lines.append(legend)
     lines.append("")
     label = "What was seen: " if result.ok else "Could not finish: "
     lines.extend(textwrap.wrap(label + result.summary, WIDTH))
-    lines.append(f"({result.duration:.1f} s)")
-    return "\n".join(lines) + "\n"
+    lines.append(f"({seconds(result.duration)})")
+    return "\n".join(clean(line) for line in lines) + "\n"
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m gil_tui.commands.demo ARGS`: the subcommand without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    _add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

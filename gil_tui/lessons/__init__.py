@@ -22,6 +22,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Sequence, Tuple
 
+from gil_tui.engine.demos.main_guard_analysis import forkserver_preloads_main
+
 LESSON_LINK = re.compile(r"\]\(lesson:([a-z0-9-]+)\)")
 TRY_KEYS = ("workload", "mode", "workers", "start_method", "tasks", "scale", "delay_ms")
 
@@ -141,17 +143,6 @@ def _version3(version: Sequence[object]) -> tuple[int, int, int]:
     parts = [int(part) for part in list(version)[:3] if isinstance(part, int)]
     parts += [0] * (3 - len(parts))
     return parts[0], parts[1], parts[2]
-
-
-def forkserver_preloads_main(version: Sequence[object]) -> bool:
-    """True where the fork server imports ``__main__`` once, before forking children.
-
-    The preload was dead code from 2013 until GH-135295 (gh-126631 / gh-137996),
-    released in 3.13.8 and 3.14.1. From there on an unguarded script fails inside the
-    fork server, so the parent's ``start()`` fails (or a Pool hangs); before, forkserver
-    children re-imported the main script as spawn children do."""
-    v = _version3(version)
-    return (3, 13, 8) <= v < (3, 14, 0) or v >= (3, 14, 1)
 
 
 def forkserver_row(label: str, version: Sequence[object]) -> str:

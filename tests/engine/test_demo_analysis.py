@@ -8,6 +8,7 @@ goes wrong, a one-core machine.
 from __future__ import annotations
 
 from gil_tui.engine.demos import analysis as an
+from gil_tui.engine.demos import main_guard_analysis as mga
 from gil_tui.engine.demos import text
 from gil_tui.engine.demos.registry import DemoInterpreter, DemoResult
 
@@ -47,16 +48,14 @@ def test_condense_leaves_text_without_traceback_alone():
 
 
 def _run(method, guard, lines, exit_code=0, **flags):
-    run = an.read_main_guard_run(lines, guard=guard)
-    run.update(method=method, exit_code=exit_code, timed_out=False, capped=False)
-    run.update(flags)
-    return run
+    return mga.read_run(lines, exit_code=exit_code, guard=guard, method=method, **flags)
 
 
-def test_read_main_guard_run_sees_the_rerun_and_the_error():
-    run = an.read_main_guard_run(TRACEBACK, guard=False)
+def test_read_run_sees_the_rerun_and_the_error():
+    run = mga.read_run(TRACEBACK, exit_code=0, guard=False, method="spawn")
     assert run["top_level_runs"] == 2 and run["reran_as_mp_main"] == 1
     assert run["runtime_error"] and run["child_exit_code"] == 1 and not run["greeted"]
+    assert run["outcome"] == mga.CHILD_FAILED
 
 
 FORK_OK = ["top level runs as '__main__' in pid 5", "hello from the child, pid 6",
@@ -69,7 +68,7 @@ def test_main_guard_summary_groups_methods_by_what_happened():
     runs = [_run("spawn", False, TRACEBACK), _run("forkserver", False, TRACEBACK),
             _run("fork", False, FORK_OK), _run("spawn", True, SPAWN_GUARDED),
             _run("fork", True, FORK_OK)]
-    summary = an.main_guard_summary(runs)
+    summary = mga.main_guard_summary(runs)
     assert summary.startswith("Without the guard, under spawn and forkserver the child ran")
     assert "RuntimeError" in summary and "exit code 1" in summary
     assert "under fork the top level ran once" in summary
@@ -80,9 +79,9 @@ def test_main_guard_summary_names_capped_timed_out_and_odd_runs():
     runs = [_run("spawn", False, TRACEBACK, capped=True),
             _run("forkserver", False, TRACEBACK, timed_out=True),
             _run("fork", False, ["Segmentation fault"], exit_code=-11)]
-    summary = an.main_guard_summary(runs)
+    summary = mga.main_guard_summary(runs)
     assert "gil-tui stopped it" in summary
-    assert "did not finish in time" in summary
+    assert "under forkserver the parent hung" in summary
     assert "something unexpected happened (fork: script exit code -11" in summary
 
 
@@ -96,9 +95,22 @@ def test_race_summary_gil_build_shape_plain_lucky_call_loses():
                           + _trials("lock", [0, 0, 0]))
     assert stats["call"]["losing_trials"] == 3 and stats["call"]["mean_lost_share"] == 0.5
     summary = an.race_summary(stats)
-    assert "counter += 1 lost nothing in 3 trials" in summary
-    assert "counter += one() lost 50%" in summary and "lucky" in summary
-    assert summary.endswith("With a Lock nothing was lost in 3 trials.")
+    assert summary.startswith("Without a lock, counter += one() lost 500 of 1,000 updates on "
+                              "average (50%; in 3 of 3 trials): a thread switch can land on the "
+                              "call")
+    assert "counter += 1 lost nothing in 3 trials here: luck of where this interpreter " \
+           "switches threads, never a guarantee." in summary
+    assert summary.endswith("With a Lock nothing was lost in 3 trials. " + an.ONLY_A_LOCK)
+
+
+def test_race_summary_one_trial_gives_the_count():
+    stats = an.race_stats(_trials("plain", [0], 4_000_000) + _trials("call", [1_762_259], 4_000_000)
+                          + _trials("lock", [0], 400_000))
+    summary = an.race_summary(stats)
+    assert "counter += one() lost 1,762,259 of 4,000,000 updates (44%)" in summary
+    assert "counter += 1 lost nothing in 1 trial here" in summary
+    # lesson 8's words: a zero can happen and proves nothing; only a lock is a guarantee
+    assert "can come out at zero" in summary and "only a lock is a guarantee" in summary
 
 
 def test_race_summary_free_threaded_shape_both_lose():
@@ -110,14 +122,30 @@ def test_race_summary_free_threaded_shape_both_lose():
 
 def test_race_summary_other_readings():
     only_plain = an.race_summary(an.race_stats(_trials("plain", [10]) + _trials("call", [0])))
-    assert "counter += one() lost nothing" in only_plain
+    assert "counter += one() lost nothing in 1 trial" in only_plain
     nothing = an.race_summary(an.race_stats(_trials("plain", [0]) + _trials("call", [0])))
-    assert "No update was lost" in nothing and "luck" in nothing
+    assert "No update was lost in 1 trial" in nothing
+    assert nothing.endswith(an.ONLY_A_LOCK)
     broken = an.race_summary(an.race_stats(_trials("plain", [0]) + _trials("call", [5])
                                            + _trials("lock", [1])))
     assert "should be impossible" in broken
     partial = an.race_summary(an.race_stats(_trials("call", [5, 0])))
-    assert "lost updates in 1 of 2 trials" in partial
+    assert "counter += one(), no lock lost 2 of 1,000 updates on average (under 1%; in 1 of 2 " \
+           "trials)." in partial
+
+
+def test_race_sections_say_the_sizes_and_the_early_stop():
+    rows = _trials("plain", [0], 4_000_000) + _trials("call", [5], 4_000_000) \
+        + _trials("lock", [0], 400_000)
+    (title, table), (_, per) = text.race_sections(4, 1_000_000, rows, an.race_stats(rows),
+                                                  lock_increments=100_000, trials=5,
+                                                  stop_at_loss=True)
+    assert title == "Trials"
+    assert table[0] == "4 threads x 1,000,000 increments each (100,000 with the Lock)"
+    assert table[1] == ("up to 5 trials; it stops after the first in which a form without a "
+                        "lock lost updates")
+    assert table[-1].startswith("counter += one() with a Lock")
+    assert per[1].startswith("counter += one(), no lock     lost updates in 1 of 1 trial,")
 
 
 def _alternating(turn_s, total_s, chunk_s=0.0005, threads=2):
@@ -182,9 +210,15 @@ def test_switch_summary_gil_shape_and_noisy_walls():
 def test_switch_lines_draw_one_bar_per_thread():
     m = an.switch_metrics(_alternating(0.05, 0.4), 0.4, 0.4)
     lines = text.switch_lines(dict(m, interval_ms=50, wall_s=0.4))
-    assert lines[0].startswith("wall 0.40 s, 1.00 cores busy")
+    assert lines[0].startswith("wall 400 ms, 1.00 cores busy")
     assert lines[1].startswith("thread 0 |") and lines[2].startswith("thread 1 |")
     assert len(lines[1].split("|")[1]) == 40 and "█" in lines[1]
+
+
+def test_the_switch_legend_names_every_shade_on_one_line():
+    legend = text.SWITCH_LEGEND
+    assert "\n" not in legend and len(legend) <= 88
+    assert all(ch in legend for ch in an.SHADES.strip()) and "40" in legend
 
 
 def test_shade_and_words():

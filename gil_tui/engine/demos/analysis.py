@@ -3,17 +3,18 @@
 Nothing here runs a process, so every shape (a free-threaded build, a run cut
 short, a Python that behaves unexpectedly) can be tested with made-up data.
 Summaries are derived from what was seen, never from the interpreter's version.
+The main-guard demo's reading lives in
+:mod:`~gil_tui.engine.demos.main_guard_analysis`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable, Sequence
+
+from gil_tui.engine.text import join_words, plural  # re-exported for the demos
 
 __all__ = [
     "condense_traceback",
-    "read_main_guard_run",
-    "main_guard_summary",
     "race_stats",
     "race_summary",
     "switch_metrics",
@@ -24,27 +25,10 @@ __all__ = [
     "times",
 ]
 
-_TOP_LEVEL = re.compile(r"top level runs as '([^']+)'")
-_CHILD_EXIT = re.compile(r"child exit code: (-?\d+)")
-_BOOTSTRAP = "bootstrapping phase"
-
-
-def plural(count: int, word: str) -> str:
-    """``1 trial``, ``3 trials``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
 
 def times(count: int) -> str:
     """``once``, ``twice``, ``5 times``."""
     return {0: "no times", 1: "once", 2: "twice"}.get(count, f"{count} times")
-
-
-def join_words(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def condense_traceback(lines: Sequence[str], keep: Sequence[str] = ()) -> list[str]:
@@ -87,84 +71,12 @@ def condense_traceback(lines: Sequence[str], keep: Sequence[str] = ()) -> list[s
     return result
 
 
-def read_main_guard_run(lines: Sequence[str], *, guard: bool) -> dict[str, Any]:
-    """What one run of the main-guard script showed, read from its merged output."""
-    names = [m.group(1) for m in map(_TOP_LEVEL.search, lines) if m]
-    exits = [int(m.group(1)) for m in map(_CHILD_EXIT.search, lines) if m]
-    text = "\n".join(lines)
-    return {
-        "guard": guard,
-        "top_level_runs": len(names),
-        "top_level_names": names,
-        "reran_as_mp_main": names.count("__mp_main__"),
-        "runtime_error": "RuntimeError" in text and _BOOTSTRAP in text,
-        "greeted": any("hello from the child" in line for line in lines),
-        "child_exit_code": exits[0] if exits else None,
-    }
-
-
-def _outcome(run: dict[str, Any]) -> str:
-    """One word for a run: rerun-error, once-worked, rerun-worked, capped, timeout or odd."""
-    if run.get("timed_out"):
-        return "timeout"
-    if run.get("capped"):
-        return "capped"
-    if run.get("exit_code") != 0:
-        return "odd"
-    if run["runtime_error"] and run["child_exit_code"] == 1 and run["reran_as_mp_main"]:
-        return "rerun-error"
-    if run["greeted"] and run["child_exit_code"] == 0:
-        return "rerun-worked" if run["reran_as_mp_main"] else "once-worked"
-    return "odd"
-
-
-def main_guard_summary(runs: Sequence[dict[str, Any]]) -> str:
-    """Summarise runs (dicts from :func:`read_main_guard_run` plus method, exit_code, flags)."""
-    parts = []
-    for guard in (False, True):
-        group = [r for r in runs if r["guard"] is guard]
-        if not group:
-            continue
-        by_outcome: dict[str, list[str]] = {}
-        for run in group:
-            by_outcome.setdefault(_outcome(run), []).append(run["method"])
-        bits = []
-        for outcome, methods in by_outcome.items():
-            who = join_words(methods)
-            if outcome == "rerun-error":
-                bits.append(
-                    f"under {who} the child ran the script's top level again (as __mp_main__), "
-                    "stopped with RuntimeError (bootstrapping phase) and exit code 1, "
-                    "while the parent carried on"
-                )
-            elif outcome == "once-worked":
-                bits.append(f"under {who} the top level ran once, in the parent, and the child "
-                            "greeted and exited 0")
-            elif outcome == "rerun-worked":
-                bits.append(f"under {who} the top level ran again in the child (as __mp_main__) "
-                            "but the guarded part did not, and the child greeted and exited 0")
-            elif outcome == "capped":
-                bits.append(f"under {who} the run started too many processes and gil-tui "
-                            "stopped it")
-            elif outcome == "timeout":
-                bits.append(f"under {who} the run did not finish in time and was stopped")
-            else:
-                details = ", ".join(
-                    f"{r['method']}: script exit code {r.get('exit_code')}, child exit code "
-                    f"{r['child_exit_code']}" for r in group if r["method"] in methods
-                )
-                bits.append(f"under {who} something unexpected happened ({details})")
-        label = "With the guard" if guard else "Without the guard"
-        parts.append(f"{label}, " + "; ".join(bits) + ".")
-    return " ".join(parts) if parts else "Nothing ran."
-
-
 # ---------------------------------------------------------------- race
 
 VARIANT_LABELS = {
     "plain": "counter += 1, no lock",
     "call": "counter += one(), no lock",
-    "lock": "counter += 1 with a Lock",
+    "lock": "counter += one() with a Lock",
 }
 
 
@@ -190,56 +102,71 @@ def _pct(share: float) -> str:
     return f"{share:.0%}"
 
 
+def _lost(s: dict[str, Any]) -> str:
+    """``1,762,259 of 4,000,000 updates (44%)``; over several trials, the average."""
+    if s["trials"] == 1:
+        return f"{s['lost'][0]:,} of {s['expected']:,} updates ({_pct(s['mean_lost_share'])})"
+    mean = sum(s["lost"]) / s["trials"]
+    return (f"{mean:,.0f} of {s['expected']:,} updates on average "
+            f"({_pct(s['mean_lost_share'])}; in {s['losing_trials']} of {s['trials']} trials)")
+
+
+def _none_in(s: dict[str, Any]) -> str:
+    return f"nothing in {plural(s['trials'], 'trial')}"
+
+
+#: the closing sentence of every race summary (lesson 8 says the same)
+ONLY_A_LOCK = ("Any run without a lock can come out at zero, so a zero proves nothing: "
+               "only a lock is a guarantee.")
+
+
 def race_summary(stats: dict[str, dict[str, Any]]) -> str:
+    """What the trials showed, worded as lesson 8 teaches it; always ends with :data:`ONLY_A_LOCK`."""
     plain, call, lock = stats.get("plain"), stats.get("call"), stats.get("lock")
     sentences = []
     if plain and call:
         p, c = plain["losing_trials"] > 0, call["losing_trials"] > 0
         if c and not p:
             sentences.append(
-                f"Without a lock, counter += 1 lost nothing in {plural(plain['trials'], 'trial')} "
-                "here, "
-                f"but counter += one() lost {_pct(call['mean_lost_share'])} of the updates on "
-                f"average (in {call['losing_trials']} of {call['trials']} trials): a thread "
-                "switch can land on the call, between reading the counter and writing it back. "
-                "The plain form was lucky with where this interpreter switches threads, not safe."
+                f"Without a lock, counter += one() lost {_lost(call)}: a thread switch can land "
+                "on the call, between reading the counter and writing it back. counter += 1 "
+                f"lost {_none_in(plain)} here: luck of where this interpreter switches threads, "
+                "never a guarantee."
             )
         elif c and p:
             sentences.append(
-                f"Without a lock both forms lost updates: counter += 1 lost "
-                f"{_pct(plain['mean_lost_share'])} and counter += one() "
-                f"{_pct(call['mean_lost_share'])} on average."
+                f"Without a lock both forms lost updates: counter += 1 lost {_lost(plain)} and "
+                f"counter += one() {_lost(call)}: the threads changed the counter between "
+                "another thread's read and write."
             )
         elif p:
             sentences.append(
-                f"Without a lock counter += 1 lost {_pct(plain['mean_lost_share'])} of the "
-                "updates on average, while counter += one() lost nothing in these trials: "
-                "which form loses depends on where the threads happen to switch."
+                f"Without a lock counter += 1 lost {_lost(plain)}, while counter += one() lost "
+                f"{_none_in(call)}: which form loses depends on where the threads happen to "
+                "switch."
             )
         else:
+            trials = max(plain["trials"], call["trials"])
             sentences.append(
-                "No update was lost in these trials, not even without a lock: the threads may "
-                "have finished before a switch landed mid-update. Try more increments; zero "
-                "losses here are luck, not safety."
+                f"No update was lost in {plural(trials, 'trial')}, not even without a lock: "
+                "this time no switch landed between a read and its write."
             )
     else:
         for name, s in stats.items():
             if name == "lock":
                 continue
-            lost = s["losing_trials"]
-            sentences.append(
-                f"{VARIANT_LABELS.get(name, name)} lost updates in {lost} of {s['trials']} trials"
-                + (f" ({_pct(s['mean_lost_share'])} on average)." if lost else ".")
-            )
+            label = VARIANT_LABELS.get(name, name)
+            sentences.append(f"{label} lost {_lost(s)}." if s["losing_trials"]
+                             else f"{label} lost {_none_in(s)}.")
     if lock:
         if lock["losing_trials"]:
             sentences.append(
                 f"Even the Lock variant lost updates in {plural(lock['losing_trials'], 'trial')}, "
-                "which "
-                "should be impossible: please report it."
+                "which should be impossible: please report it."
             )
         else:
             sentences.append(f"With a Lock nothing was lost in {plural(lock['trials'], 'trial')}.")
+    sentences.append(ONLY_A_LOCK)
     return " ".join(sentences)
 
 
