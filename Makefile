@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-all screenshots bench clean
+.PHONY: run serve test test-all screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(TSTAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/gil-tui
+
+# The app in a browser: http://127.0.0.1:8000/ (SERVE_ARGS="--port 0 --open", ...)
+serve: $(STAMP)
+	$(BIN)/gil-tui serve $(SERVE_ARGS)
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -q

@@ -1,8 +1,8 @@
 """Where gil-tui keeps its files.
 
-Configuration (the interpreters a user added) goes to the platform's config
-directory and data (the run history) to its data directory, both found with
-platformdirs.  Setting ``GIL_TUI_HOME`` puts everything under one directory
+Configuration (``settings.toml`` and the interpreters a user added) goes to the
+platform's config directory and data (the run history) to its data directory,
+both found with platformdirs.  Setting ``GIL_TUI_HOME`` puts everything under one directory
 instead (``$GIL_TUI_HOME/config`` and ``$GIL_TUI_HOME/data``); the tests use it
 so they never touch a real home directory.
 
@@ -27,7 +27,7 @@ def _home_override() -> Path | None:
 
 
 def config_dir() -> Path:
-    """The directory for settings (``interpreters.json``)."""
+    """The directory for settings (``settings.toml``, ``interpreters.json``)."""
     home = _home_override()
     if home is not None:
         return home / "config"
@@ -49,6 +49,11 @@ def data_dir() -> Path:
 def history_path() -> Path:
     """The append-only JSON-lines file of past runs."""
     return data_dir() / "history.jsonl"
+
+
+def settings_path() -> Path:
+    """The TOML file of remembered choices and the user's keymap (see ``gil_tui.settings``)."""
+    return config_dir() / "settings.toml"
 
 
 def interpreters_path() -> Path:

@@ -7,6 +7,8 @@ Textual is imported only here, inside the functions, so headless commands
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,11 +28,41 @@ def run(args: argparse.Namespace) -> int:
 
 
 def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
-    from gil_tui.ui.app import make_app
+    from gil_tui.terminal import require_terminal
 
-    app = make_app(tab=tab, lesson=lesson)
-    app.run()
+    refused = require_terminal("gil-tui")
+    if refused is not None:
+        return refused
+    # No garbage collection until the first frame: importing Textual and building the
+    # screen allocate a great many objects that all stay alive, and the collector's
+    # passes over them cost ~10% of the start. The app turns it back on after its first
+    # frame (and later freezes what it built, see GilTuiApp.GC_FREEZE_AFTER).
+    gc.disable()
+    try:
+        from gil_tui.ui.app import make_app
+
+        settings, warnings = _saved_settings()
+        app = make_app(tab=tab, lesson=lesson, settings=settings,
+                       settings_warnings=warnings, remember=True)
+        app.run()
+    finally:
+        gc.enable()
     return int(app.return_code or 0)
+
+
+def _saved_settings() -> tuple[object | None, list[str]]:
+    """The remembered choices (theme, keymap, selections) and the warnings to show; a
+    broken file gives the defaults and one warning. (None, []) when nothing was saved
+    yet: the settings module is then imported only once something changes, after the
+    first frame."""
+    from gil_tui import paths
+
+    path = paths.settings_path()
+    if not os.path.lexists(path):
+        return None, []
+    from gil_tui.settings import load_settings
+
+    return load_settings(path)
 
 
 def open_watch(argv: list[str] | None = None, pid: int | None = None, hz: float = 4.0,
