@@ -15,6 +15,7 @@ import pkgutil
 import sys
 
 from gil_tui import __version__
+from gil_tui.commands._common import EXIT_INTERRUPTED, EXIT_OK, fail
 
 #: The order ``--help`` lists the subcommands in; any other module in
 #: ``gil_tui.commands`` is registered after these, alphabetically.
@@ -49,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if not (sys.argv[1:] if argv is None else argv):
+        # `gil-tui` alone opens the app: no parser to build (it imports every command,
+        # ~0.1 s before the first frame).
+        from gil_tui.commands import app
+
+        return app.open_app()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -57,12 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return app.open_app()
     try:
-        return int(func(args) or 0)
-    except KeyboardInterrupt:
-        print("gil-tui: interrupted", file=sys.stderr)
-        return 130
+        return int(func(args) or EXIT_OK)
+    except KeyboardInterrupt:  # a command that does not stop its own work on Ctrl+C
+        return fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

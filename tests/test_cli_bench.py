@@ -73,11 +73,15 @@ def test_human_summary():
 
 def test_io_starts_its_own_latency_server():
     done = bench("--workload", "io", "--mode", "asyncio", "--workers", "8", "--tasks", "8",
-                 "--delay-ms", "50", "--json")
+                 "--delay-ms", "300", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["io_client"] == "aiohttp"
-    assert data["wall_s"] < 8 * 0.05  # concurrent, not one after another
+    # concurrent, not one after another: every request began before any had its answer
+    # (each waits 300 ms on the server), read from the workers' own clocks, not the wall
+    workers = data["workers"]
+    assert len(workers) == 8
+    assert max(w["start_s"] for w in workers) < min(w["start_s"] + w["seconds"] for w in workers)
 
 
 def test_another_interpreter_runs_the_worker():
@@ -225,9 +229,65 @@ def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
     return left
 
 
-def test_main_function_runs_without_the_rest_of_the_cli(capsys):
-    from gil_tui.commands import bench as bench_command
+def test_runs_in_process_through_the_cli_main(capsys):
+    from gil_tui.cli import main
 
-    assert bench_command.main([*CPU_TINY, "--json"]) == 0
+    assert main(["bench", *CPU_TINY, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["spec"]["tasks"] == 2
+
+
+def test_help_says_what_a_scale_of_one_is():
+    done = subprocess.run([sys.executable, "-m", "gil_tui", "bench", "--help"],
+                          capture_output=True, text=True, env=env(), cwd=ROOT, timeout=60)
+    text = " ".join(done.stdout.split())
+    assert "1.0 is 15 million iterations of a Python loop (cpu) or 1 GiB of sha256" in text
+    assert "about 3 s" not in text
+    assert "auto: the scale of a sequential run of about 5 s on this machine" in text
+
+
+def test_the_help_and_the_calibration_agree_on_the_target():
+    from gil_tui.commands import bench as bench_command
+    from gil_tui.engine.run import calibration
+
+    assert bench_command.TARGET_S == calibration.TARGET_S
+
+
+def test_scale_auto_uses_the_kept_calibration(tmp_path):
+    import platform
+    import sysconfig
+
+    from gil_tui.engine.run.calibration import Calibration, CalibrationStore
+    from gil_tui.engine.text import version_label
+
+    version = version_label(platform.python_version(),
+                            bool(sysconfig.get_config_var("Py_GIL_DISABLED")))
+    slow = Calibration(sys.executable, version, cpu_s_per_scale=500.0)  # 5 s at scale 0.01
+    CalibrationStore(tmp_path / "data" / "calibration.json").put(slow)
+    done = subprocess.run(
+        [sys.executable, "-m", "gil_tui", "bench", "--workload", "cpu", "--mode", "threads",
+         "--tasks", "2", "--scale", "auto", "--json"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env=dict(env(), GIL_TUI_HOME=str(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["spec"]["scale"] == 0.01
+    assert "measuring" not in done.stderr
+
+
+def test_scale_auto_measures_an_interpreter_once(tmp_path, monkeypatch):
+    import io
+
+    from gil_tui.commands.bench import auto_scale
+    from gil_tui.engine.run.calibration import CalibrationStore
+
+    monkeypatch.setenv("GIL_TUI_HOME", str(tmp_path))
+    err = io.StringIO()
+    scale, code = auto_scale("cpu", "processes", None, err=err)
+    assert code == 0 and 0.01 <= scale <= 100
+    assert "measuring" in err.getvalue()
+    store = CalibrationStore(tmp_path / "data" / "calibration.json")
+    assert store.warnings == [] and len(store._read()) == 1
+    again = io.StringIO()
+    assert auto_scale("cpu", "threads", None, err=again) == (scale, 0)
+    assert again.getvalue() == "", "measured once, then remembered"
+    assert auto_scale("sleep", "threads", None, err=again) == (1.0, 0)

@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 TINY = ["--scale", "0.005", "--workers", "2", "--python", sys.executable]
+#: this interpreter's rows: subinterpreters only from CPython 3.12 on
+SUBS = "ok" if sys.version_info >= (3, 12) else "skipped"
 
 
 def env(home: Path) -> dict[str, str]:
@@ -58,11 +60,12 @@ def test_text_table_and_verdict(tmp_path):
     lines = done.stdout.splitlines()
     assert lines[0].startswith("cpu: 2 workers, 8 tasks, scale 0.005, 1 run per cell")
     assert lines[1].split()[:4] == ["PYTHON", "GIL", "MODE", "WORKERS"]
-    modes = [line.split()[2] for line in lines[2:5]]
-    assert modes == ["sequential", "threads", "processes"]
-    assert "threads" in " ".join(lines[6:])  # the verdict
+    modes = [line.split()[2] for line in lines[2:6]]
+    assert modes == ["sequential", "threads", "processes", "subinterpreters"]
+    assert "threads" in " ".join(lines[7:])  # the verdict
+    ran = 4 if SUBS == "ok" else 3
     saved = history_lines(tmp_path)
-    assert len(saved) == 3 and {e["source"] for e in saved} == {"compare"}
+    assert len(saved) == ran and {e["source"] for e in saved} == {"compare"}
     assert len({e["matrix"] for e in saved}) == 1 and saved[0]["machine"]["hostname"]
 
 
@@ -74,15 +77,18 @@ def test_json_is_one_object_with_machine_rows_and_runs(tmp_path):
     assert data["kind"] == "gil-tui-compare" and data["format"] == 1
     assert data["workload"] == "cpu" and data["repeat"] == 2 and data["workers"] == 2
     assert {"hostname", "cpu_count_logical", "platform"} <= set(data["machine"])
-    assert [r["mode"] for r in data["rows"]] == ["sequential", "threads", "processes"]
-    for row in data["rows"]:
+    assert [r["mode"] for r in data["rows"]] == ["sequential", "threads", "processes",
+                                                 "subinterpreters"]
+    assert data["rows"][3]["status"] == SUBS
+    rows = [r for r in data["rows"] if r["status"] != "skipped"]
+    for row in rows:
         assert row["status"] == "ok" and row["runs"] == 2
         assert row["min_s"] <= row["median_s"] <= row["max_s"]
         assert row["speedup"] > 0 and row["gil_enabled"] is True and row["free_threaded"] is False
         assert row["version"] == ".".join(map(str, sys.version_info[:3]))
     assert data["rows"][0]["speedup"] == 1.0
-    assert len(data["runs"]) == 6 and data["verdict"]
-    assert len(history_lines(tmp_path)) == 6
+    assert len(data["runs"]) == 2 * len(rows) and data["verdict"]
+    assert len(history_lines(tmp_path)) == 2 * len(rows)
 
 
 def test_markdown_and_csv(tmp_path):
@@ -90,13 +96,15 @@ def test_markdown_and_csv(tmp_path):
     assert md.returncode == 0, md.stderr
     assert "| Python | GIL | Mode | Workers | Wall (median) | Min - max | Speedup | Busy cores |" \
         in md.stdout
-    assert md.stdout.count("\n| ") == 4  # header + 3 rows (the separator starts with |-)
+    assert md.stdout.count("\n| ") == 5  # header + 4 rows (the separator starts with |-)
     out = compare(tmp_path, "cpu", *TINY, "--csv", "--no-history")
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert [r["mode"] for r in rows] == ["sequential", "threads", "processes"]
-    assert all(r["status"] == "ok" and float(r["median_s"]) > 0 for r in rows)
-    assert len(history_lines(tmp_path)) == 3  # --no-history added nothing
+    assert [r["mode"] for r in rows] == ["sequential", "threads", "processes", "subinterpreters"]
+    assert all(r["status"] == "ok" and float(r["median_s"]) > 0 for r in rows[:3])
+    assert rows[3]["status"] == SUBS
+    ran = 4 if SUBS == "ok" else 3
+    assert len(history_lines(tmp_path)) == ran  # --no-history added nothing
 
 
 def test_io_matrix_has_asyncio(tmp_path):
@@ -118,8 +126,10 @@ def test_pyenv_312_and_313_side_by_side(tmp_path):
     done = compare(tmp_path, *args, "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert len(data["rows"]) == 3 * (1 + len(pythons))
-    assert all(r["status"] == "ok" for r in data["rows"])
+    assert len(data["rows"]) == 4 * (1 + len(pythons))
+    assert all(r["status"] == "ok" for r in data["rows"] if r["python"] != sys.executable)
+    assert [r["status"] for r in data["rows"] if r["python"] == sys.executable] == \
+        ["ok"] * 3 + [SUBS]
     versions = {r["version"].rsplit(".", 1)[0] for r in data["rows"]}
     assert {"3.12", "3.13"} & versions
 
@@ -128,12 +138,13 @@ def test_unsupported_python_fails_its_rows_and_the_others_run(tmp_path):
     old = pyenv_python("2.7") or "/bin/ls"
     done = compare(tmp_path, "cpu", *TINY, "--python", old, "--json")
     assert done.returncode == 1
-    assert "3 of 6 cells failed" in one_line(done.stderr)
+    made = 8 if SUBS == "ok" else 7  # a skipped cell is not made
+    assert f"4 of {made} cells failed" in one_line(done.stderr)
     data = json.loads(done.stdout)
     bad = [r for r in data["rows"] if r["python"] != sys.executable]
     good = [r for r in data["rows"] if r["python"] == sys.executable]
-    assert [r["status"] for r in bad] == ["failed"] * 3 and all(r["error"] for r in bad)
-    assert [r["status"] for r in good] == ["ok"] * 3
+    assert [r["status"] for r in bad] == ["failed"] * 4 and all(r["error"] for r in bad)
+    assert [r["status"] for r in good] == ["ok"] * 3 + [SUBS]
     text = compare(tmp_path, "cpu", *TINY, "--python", "/no/such/python", "--no-history")
     assert text.returncode == 1 and "failed: no such file: /no/such/python" in text.stdout
 
@@ -192,19 +203,113 @@ def test_ctrl_c_exits_130_and_leaves_nothing_running(tmp_path):
 
 
 def test_progress_line_draws_runs_and_the_current_cell():
-    from gil_tui.commands.compare import ProgressLine
+    from gil_tui.commands._common import StatusLine
+    from gil_tui.commands.compare import JobProgressLine
     from gil_tui.engine.compare.matrix import MatrixProgress, Target
-    from gil_tui.engine.run.events import Progress
     from gil_tui.engine.compare.model import Cell
-    from gil_tui.engine.run.spec import Mode
+    from gil_tui.engine.run.events import Progress
+    from gil_tui.engine.run.spec import Mode, RunSpec
 
     out = io.StringIO()
-    line = ProgressLine(out)
+    assert JobProgressLine.on_terminal(out) is None  # not a terminal: no line at all
+    line = JobProgressLine(StatusLine(out))
     cell = Cell(Target("/py/3.14t", "3.14.0", free_threaded=True), Mode.THREADS, 4)
-    line.on_progress(MatrixProgress(1, 3, "start", cell, 1))
+    spec = RunSpec("cpu", "threads", workers=4, python="/py/3.14t")
+    line.on_progress(MatrixProgress(1, 3, "start", cell, 1, spec=spec))
     line.on_event(cell, Progress(0.1, 0, 5, 10))
     line.draw(force=True)
     assert "[1/3]" in out.getvalue() and "3.14.0t threads x4" in out.getvalue()
     assert "50%" in out.getvalue()  # (1 + 0.5) / 3
-    line.clear()
+    line.status.clear()
     assert out.getvalue().endswith("\r\x1b[K")
+
+
+def test_progress_line_shows_the_time_left_from_the_runs_so_far():
+    from gil_tui.commands._common import StatusLine
+    from gil_tui.commands.compare import JobProgressLine
+    from gil_tui.engine.compare.sweep import SweepProgress
+
+    out = io.StringIO()
+    line = JobProgressLine(StatusLine(out))
+    line.on_progress(SweepProgress(0, 9, None, "start", eta_s=None, elapsed_s=0.0))
+    assert "left" not in out.getvalue(), "no estimate before the first run"
+    line.on_progress(SweepProgress(1, 9, 1, "start", eta_s=70.4, elapsed_s=9.0))
+    assert "[1/9]" in out.getvalue() and "1 worker " in out.getvalue()
+    assert out.getvalue().endswith("~1 m 10 s left\x1b[K")
+
+
+# ---------------------------------------------------------------- subinterpreters (issue 15)
+
+
+def test_subinterpreters_run_only_where_they_can_and_the_rest_say_why(tmp_path):
+    old, new = pyenv_python("3.11"), pyenv_python("3.13")
+    if not (old and new):
+        pytest.skip("needs pyenv 3.11 and 3.13")
+    done = compare(tmp_path, "cpu", "--scale", "0.005", "--workers", "2", "--python", old,
+                   "--python", new, "--json")
+    assert done.returncode == 0, done.stderr  # a skipped cell is not a failure
+    data = json.loads(done.stdout)
+    subs = {r["python"]: r for r in data["rows"] if r["mode"] == "subinterpreters"}
+    assert subs[new]["status"] == "ok" and subs[new]["runs"] == 1 and subs[new]["speedup"] > 0
+    assert subs[old]["status"] == "skipped" and subs[old]["error"] == "needs CPython 3.12+"
+    assert subs[old]["runs"] == 0
+    assert "Subinterpreters: not on 3.11 (needs CPython 3.12+)." in data["verdict"]
+    runs = data["runs"]
+    assert len(runs) == 7 and len(history_lines(tmp_path)) == 7
+    ran = {(r["interpreter"]["path"], r["spec"]["mode"]) for r in runs}
+    assert (new, "subinterpreters") in ran and (old, "subinterpreters") not in ran
+    api = next(r["subinterpreters_api"] for r in runs if r["spec"]["mode"] == "subinterpreters")
+    assert api == "_interpreters (private, 3.13)"
+    text = compare(tmp_path, "cpu", "--scale", "0.005", "--workers", "2", "--python", old,
+                   "--python", new, "--no-history")
+    assert text.returncode == 0, text.stderr
+    rows = [line.split() for line in text.stdout.splitlines()[2:10]]
+    assert [r[2] for r in rows].count("subinterpreters") == 2
+    assert "Subinterpreters: not on 3.11" in " ".join(text.stdout.split())
+
+
+def test_a_subinterpreters_sweep_is_refused_where_they_cannot_run(tmp_path):
+    old = pyenv_python("3.11")
+    if not old:
+        pytest.skip("needs pyenv 3.11")
+    done = compare(tmp_path, "cpu", "--sweep", "subinterpreters", "--python", old,
+                   "--scale", "0.005", "--workers", "2")
+    assert done.returncode == 2 and done.stdout == ""
+    line = one_line(done.stderr)
+    assert "no subinterpreters sweep on" in line and "needs CPython 3.12+" in line
+    assert "3.11" in line
+    assert history_lines(tmp_path) == []
+    io_sweep = compare(tmp_path, "io", "--sweep", "subinterpreters")
+    assert io_sweep.returncode == 2 and "cpu and hash" in one_line(io_sweep.stderr)
+
+
+def test_a_subinterpreters_sweep_where_they_can_run(tmp_path):
+    new = pyenv_python("3.13") or pyenv_python("3.12")
+    if not new:
+        pytest.skip("needs pyenv 3.12 or 3.13")
+    done = compare(tmp_path, "hash", "--sweep", "subinterpreters", "--python", new,
+                   "--scale", "0.005", "--workers", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["mode"] == "subinterpreters" and [p["workers"] for p in data["points"]] == [1, 2]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.12", "3.13"])
+def test_subinterpreters_beat_threads_on_cpu_work(tmp_path, version):
+    """The issue's done-criterion: on 3.12 and 3.13, subinterpreters' speedup is above
+    threads' in the same compare run (behaviour, not a timing: threads cannot use a second
+    core for pure Python under the GIL, subinterpreters can). Skipped when processes could
+    not get two cores either: then the machine is busy and neither figure means anything."""
+    python = pyenv_python(version)
+    if not python:
+        pytest.skip(f"no pyenv {version}")
+    done = compare(tmp_path, "cpu", "--python", python, "--workers", "2", "--repeat", "3",
+                   "--json", timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = {r["mode"]: r for r in json.loads(done.stdout)["rows"]}
+    if rows["processes"]["busy_cores"] < 1.5 or rows["processes"]["speedup"] < 1.3:
+        pytest.skip(f"processes got {rows['processes']['busy_cores']:.2f} cores: machine busy")
+    subs, threads = rows["subinterpreters"], rows["threads"]
+    assert subs["status"] == "ok" and subs["busy_cores"] > 1.3, subs
+    assert subs["speedup"] > threads["speedup"], (subs, threads)

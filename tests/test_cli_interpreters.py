@@ -160,3 +160,65 @@ def test_render_table_empty_gives_hint():
     text = render_table([])
     assert "No Python interpreter found." in text
     assert text.endswith(FREE_THREADED_HINT + "\n")
+
+
+# ------------------------------------------------------------------ empty and hostile input
+
+
+@pytest.mark.parametrize("flag", ["--add", "--remove"])
+@pytest.mark.parametrize("value", ["", "   ", "\t"])
+def test_an_empty_path_is_a_usage_error(flag, value, home, capsys):
+    # "" used to be taken as "not given": the list of interpreters was printed
+    assert main(["interpreters", flag, value]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"gil-tui interpreters: {flag} needs a path (got an empty one)\n"
+    assert not paths.interpreters_path().exists()
+
+
+def write_config(text: str) -> Path:
+    file = paths.interpreters_path()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+def test_a_corrupt_config_lists_with_one_line(home, monkeypatch):
+    file = write_config("[" * 100_000)  # json.loads raises RecursionError
+    monkeypatch.setenv("PATH", "/nonexistent")  # the current interpreter only: fast
+    done = cli("--json", home=home)
+    assert done.returncode == 0 and json.loads(done.stdout)
+    assert done.stderr == (f"gil-tui interpreters: the list of added interpreters in {file} "
+                           "cannot be read: it is nested too deeply; fix or delete that file\n")
+
+
+def test_a_corrupt_config_is_not_overwritten_by_add(home, capsys):
+    file = write_config('{"paths": [1e400, "/my/python3",]}')
+    before = file.read_bytes()
+    assert main(["interpreters", "--add", sys.executable]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"gil-tui interpreters: the list of added interpreters in {file} "
+                          "cannot be read: it is not valid JSON")
+    assert main(["interpreters", "--remove", "/my/python3"]) == 1
+    assert "fix or delete that file" in capsys.readouterr().err
+    assert file.read_bytes() == before
+
+
+def test_entries_that_are_not_paths_are_said_then_dropped(home, capsys):
+    file = write_config(json.dumps({"paths": [3, None, {"p": 1}]}))
+    assert main(["interpreters", "--add", sys.executable]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("added ")
+    assert err == (f"gil-tui interpreters: {file}: skipped 3 entries that are not paths "
+                   "(dropped when the list is next saved)\n")
+    assert json.loads(file.read_text())["paths"] == [os.path.abspath(sys.executable)]
+
+
+def test_paths_from_the_config_are_cleaned_in_the_table(home):
+    write_config(json.dumps({"paths": ["/tmp/\x1b]0;owned\x07py\x1b[2J"]}))
+    done = cli(home=home)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "/tmp/\\x1b]0;owned\\x07py\\x1b[2J" in done.stdout
+    assert json.loads(cli("--json", home=home).stdout)  # JSON keeps the path (escaped by JSON)

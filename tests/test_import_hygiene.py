@@ -1,31 +1,39 @@
-"""The engine, the worker and the headless commands never import Textual or rich.
+"""The import rules: the engine, the worker, the commands and the UI's pure helpers
+never import Textual or rich, and the import contract holds.
 
 Each module is imported in a fresh interpreter, so what another test imported
-cannot hide a stray import.  The module list is discovered with pkgutil: a new
-engine or worker module is covered without editing this file.
+cannot hide a stray import.  The module lists are discovered (pkgutil, and for
+the UI every module whose docstring claims it is a pure helper: "Pure Python",
+"no Textual", "without Textual"; rich is allowed there, its Text is how helpers
+hand cells to widgets): a new module is covered without editing this file.
+
+The contract itself (the engine never imports the UI or the commands, the UI
+never imports the commands, the engine's layers, no cycles) lives in
+pyproject.toml under ``[tool.importlinter]``; :func:`test_the_import_contract_holds`
+runs import-linter's ``lint-imports`` on it, and :func:`test_no_import_cycles`
+checks the whole module graph (grimp, import-linter's own graph builder).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import gil_tui.commands
 import gil_tui.engine
+import gil_tui.ui
 import gil_tui.worker
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("textual", "rich")
-HEADLESS_COMMANDS = ("gil_tui.commands.bench", "gil_tui.commands.interpreters",
-                     "gil_tui.commands.compare", "gil_tui.commands.results",
-                     "gil_tui.commands.watch", "gil_tui.commands.costs",
-                     "gil_tui.commands.demo", "gil_tui.commands.lessons",
-                     "gil_tui.commands.live", "gil_tui.commands.app")
 
 
 def _walk(package) -> list[str]:
@@ -35,7 +43,23 @@ def _walk(package) -> list[str]:
     return names
 
 
+PURE_CLAIM = re.compile(r"pure python|no textual|without textual", re.IGNORECASE)
+
+
+def _claims_to_be_pure(module: str) -> bool:
+    """Whether the module's docstring says it runs without Textual."""
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    return bool(PURE_CLAIM.search(ast.get_docstring(tree) or ""))
+
+
 MODULES = _walk(gil_tui.engine) + _walk(gil_tui.worker) + ["gil_tui.cli", "gil_tui.paths"]
+#: every command module, the shared helpers included: the CLI imports them all to
+#: build its parser, so none may load Textual (only the commands that open the app
+#: import it, when they run)
+HEADLESS_COMMANDS = _walk(gil_tui.commands)
+#: the UI modules that claim to be pure helpers (tested without Textual)
+PURE_UI = [m for m in _walk(gil_tui.ui) if _claims_to_be_pure(m)]
 
 CHECK = """
 import importlib, sys
@@ -46,10 +70,11 @@ print(" ".join(bad))
 """
 
 
-def imported_forbidden(module: str, extra: str = "") -> list[str]:
+def imported_forbidden(module: str, extra: str = "",
+                       forbidden: tuple[str, ...] = FORBIDDEN) -> list[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    script = CHECK.format(extra=extra, forbidden=FORBIDDEN)
+    script = CHECK.format(extra=extra, forbidden=forbidden)
     done = subprocess.run(
         [sys.executable, "-c", script, module],
         capture_output=True,
@@ -62,9 +87,12 @@ def imported_forbidden(module: str, extra: str = "") -> list[str]:
     return done.stdout.split()
 
 
-def test_the_walk_finds_the_engine_modules():
+def test_the_walks_find_the_modules():
     assert "gil_tui.engine.system.interpreters" in MODULES
     assert "gil_tui.engine.system.monitor" in MODULES
+    assert "gil_tui.engine.text" in MODULES
+    assert {"gil_tui.commands.bench", "gil_tui.commands._common"} <= set(HEADLESS_COMMANDS)
+    assert "gil_tui.ui.tabs.compare.canvas" in PURE_UI and "gil_tui.ui.app" not in PURE_UI
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -74,12 +102,84 @@ def test_module_does_not_import_the_ui(module):
 
 @pytest.mark.parametrize("module", HEADLESS_COMMANDS)
 def test_headless_command_does_not_import_the_ui(module):
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} does not exist yet")
     assert imported_forbidden(module) == []
+
+
+@pytest.mark.parametrize("module", PURE_UI)
+def test_pure_ui_helper_does_not_import_textual(module):
+    assert imported_forbidden(module, forbidden=("textual",)) == []
 
 
 def test_building_the_cli_parser_does_not_import_the_ui():
     # every subcommand module is imported to build the parser, the app's included
     extra = "sys.modules['gil_tui.cli'].build_parser()"
     assert imported_forbidden("gil_tui.cli", extra) == []
+
+
+# ---------------------------------------------------------------- the import contract
+
+
+def test_the_import_contract_holds():
+    lint = Path(sys.executable).parent / "lint-imports"
+    assert lint.exists(), "import-linter is not installed: pip install -e '.[test]'"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run([str(lint), "--no-cache"], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles():
+    """No module of gil_tui reaches itself again through its imports (lazy ones included)."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter")
+    graph = grimp.build_graph("gil_tui", cache_dir=None)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert _cycles(edges) == []

@@ -3,8 +3,11 @@
 Output is an API: ``--json`` prints one JSON list of objects (``path``,
 ``version``, ``implementation``, ``gil_enabled``, ``free_threaded``,
 ``supported``, ``reason``, ``source`` and a few extras); exit codes are 0 on
-success, 1 when ``--add``/``--remove`` cannot do what was asked, 2 on a usage
-error (argparse).
+success, 1 when ``--add``/``--remove`` cannot do what was asked (or the list of
+added interpreters cannot be read: it is then left as it is), 2 on a usage error
+(argparse, or an empty PATH). Problems in that list (entries skipped) are one line
+each on stderr; paths and reasons are cleaned of control characters before they
+are printed.
 """
 
 from __future__ import annotations
@@ -14,30 +17,26 @@ import json
 import sys
 from typing import Sequence
 
+from gil_tui.commands._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, number
 from gil_tui.engine.system.interpreters import (
     MIN_VERSION,
+    ConfigError,
     Interpreter,
     InterpreterError,
     add_path,
+    config_warnings,
     discover,
+    read_user_paths,
     remove_path,
 )
+from gil_tui.engine.text import clean_line, version_label
 
 PROG = "gil-tui interpreters"
+MAX_TIMEOUT = 120.0
 FREE_THREADED_HINT = (
     "No free-threaded build found: get one with `pyenv install 3.14t` or "
     "`uv python install 3.14t`, then run `gil-tui interpreters` again."
 )
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 120:
-        raise argparse.ArgumentTypeError("must be more than 0 and at most 120 seconds")
-    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -60,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     group.add_argument("--remove", metavar="PATH", help="forget an interpreter you added")
     parser.add_argument(
         "--timeout",
-        type=_positive,
+        type=number("timeout", MAX_TIMEOUT, unit="seconds"),
         default=5.0,
         metavar="SECONDS",
         help="how long each interpreter may take to answer (default: 5)",
@@ -81,13 +80,14 @@ def _row(interp: Interpreter) -> list[str]:
     if interp.version is None:
         version = build = gil = "?"
     else:
-        version = interp.version + ("t" if interp.free_threaded else "")
+        version = version_label(interp.version, interp.free_threaded)
         if interp.implementation and interp.implementation != "cpython":
             version = f"{interp.implementation} {version}"
         build = "free-threaded" if interp.free_threaded else "GIL"
         gil = {True: "on", False: "off", None: "?"}[interp.gil_enabled]
     aiohttp = "yes" if interp.has_aiohttp else ("no" if interp.version else "?")
-    return [version, build, gil, aiohttp, interp.source, interp.path, _status(interp)]
+    cells = [version, build, gil, aiohttp, interp.source, interp.path, _status(interp)]
+    return [clean_line(cell) for cell in cells]
 
 
 HEADERS = ["VERSION", "BUILD", "GIL NOW", "AIOHTTP", "SOURCE", "PATH", "STATUS"]
@@ -108,41 +108,50 @@ def render_table(interps: Sequence[Interpreter]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fail(message: str) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
-    return 1
+def _say(message: str) -> None:
+    fail(clean_line(message), prog=PROG)
+
+
+def _change(args: argparse.Namespace, timeout: float) -> int:
+    """--add or --remove."""
+    flag, path = ("--add", args.add) if args.add is not None else ("--remove", args.remove)
+    if not path.strip():
+        return fail(f"{flag} needs a path (got an empty one)", EXIT_USAGE, prog=PROG)
+    config = read_user_paths()
+    if config.unreadable:  # never overwritten: say so before probing anything
+        return fail(config.warnings[0], EXIT_FAILED, prog=PROG)
+    for warning in config.warnings:  # entries that saving the list will drop
+        _say(warning)
+    try:
+        if args.add is not None:
+            interp = add_path(path, timeout=timeout)
+        else:
+            removed = remove_path(path)
+    except (InterpreterError, ConfigError) as exc:
+        return fail(clean_line(str(exc)), EXIT_FAILED, prog=PROG)
+    except OSError as exc:
+        return fail(clean_line(f"could not save the list of interpreters: {exc}"), EXIT_FAILED,
+                    prog=PROG)
+    if args.add is not None:
+        print(json.dumps(interp.to_dict(), indent=2) if args.json
+              else f"added {clean_line(interp.path)}: {clean_line(interp.label())}")
+        return EXIT_OK
+    if not removed:
+        return fail(f"{clean_line(path)} is not among the interpreters you added", EXIT_FAILED,
+                    prog=PROG)
+    print(json.dumps({"removed": path}) if args.json else f"removed {clean_line(path)}")
+    return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
     timeout = getattr(args, "timeout", 5.0)
-    if args.add:
-        try:
-            interp = add_path(args.add, timeout=timeout)
-        except InterpreterError as exc:
-            return _fail(str(exc))
-        except OSError as exc:
-            return _fail(f"could not save the list of interpreters: {exc}")
-        if args.json:
-            print(json.dumps(interp.to_dict(), indent=2))
-        else:
-            print(f"added {interp.path}: {interp.label()}")
-        return 0
-    if args.remove:
-        try:
-            removed = remove_path(args.remove)
-        except OSError as exc:
-            return _fail(f"could not save the list of interpreters: {exc}")
-        if not removed:
-            return _fail(f"{args.remove} is not among the interpreters you added")
-        if not args.json:
-            print(f"removed {args.remove}")
-        else:
-            print(json.dumps({"removed": args.remove}))
-        return 0
-
+    if args.add is not None or args.remove is not None:
+        return _change(args, timeout)
     interps = discover(timeout=timeout)
     if args.json:
         print(json.dumps([i.to_dict() for i in interps], indent=2))
     else:
         sys.stdout.write(render_table(interps))
-    return 0
+    for warning in config_warnings():  # after the table, where a long one does not hide them
+        _say(warning)
+    return EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 import platform
 import sys
 
+from gil_tui.commands._common import EXIT_OK, EXIT_USAGE, fail
 from gil_tui.lessons import (
     INTERPRETERS_PLACEHOLDER,
     Lesson,
@@ -36,16 +37,16 @@ def run(args: argparse.Namespace) -> int:
         width = max((len(lesson.slug) for lesson in lessons), default=0)
         for lesson in lessons:
             print(f"{lesson.order:>2}  {lesson.slug:<{width}}  {lesson.title}")
-        return 0
+        return EXIT_OK
     lesson = get_lesson(args.slug)
     if lesson is None:
-        print(f"gil-tui lessons: unknown lesson {args.slug!r}. Valid slugs:", file=sys.stderr)
+        fail(f"unknown lesson {args.slug!r}. Valid slugs:", prog="gil-tui lessons")
         for item in lessons:
             print(f"  {item.slug}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.plain:
         sys.stdout.write(lesson.body)
-        return 0
+        return EXIT_OK
     from rich.console import Console
     from rich.markdown import Markdown
 
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     # rich pads each line to the terminal's width: no spaces at line ends
     sys.stdout.write(strip_trailing_spaces(captured.get()))
     sys.stdout.flush()
-    return 0
+    return EXIT_OK
 
 
 def _interpreters_for(lesson: Lesson) -> list[tuple[str, tuple[int, ...]]] | None:

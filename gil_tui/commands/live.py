@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from gil_tui.commands.bench import _scale, _whole_number
-from gil_tui.engine.run.spec import MAX_TASKS, MAX_WORKERS, START_METHODS, Mode, SpecError, Workload
+from gil_tui.commands._common import EXIT_FAILED, EXIT_USAGE, SCALE, TASKS, WORKERS, fail
+from gil_tui.engine.run.spec import START_METHODS, Mode, SpecError, Workload
+from gil_tui.engine.text import clean_line
 
 PROG = "gil-tui live"
 
@@ -20,9 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--workload", choices=[w.value for w in Workload])
     parser.add_argument("--mode", choices=[m.value for m in Mode])
-    parser.add_argument("--workers", type=_whole_number("workers", 1, MAX_WORKERS), metavar="N")
-    parser.add_argument("--tasks", type=_whole_number("tasks", 1, MAX_TASKS), metavar="N")
-    parser.add_argument("--scale", type=_scale, metavar="X")
+    parser.add_argument("--workers", type=WORKERS, metavar="N")
+    parser.add_argument("--tasks", type=TASKS, metavar="N")
+    parser.add_argument("--scale", type=SCALE, metavar="X")
     parser.add_argument("--python", metavar="PATH", help="interpreter that runs the workers")
     parser.add_argument("--start-method", choices=START_METHODS)
     parser.add_argument("--run", action="store_true", help="start the run at once")
@@ -43,19 +43,24 @@ def selection_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.python is not None and not args.python.strip():
+        return fail("error: --python needs a path (got an empty one)", EXIT_USAGE, prog=PROG)
     try:
         selection = selection_from_args(args)
     except (SpecError, ValueError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    if args.python:
+        return fail(f"error: {exc}", EXIT_USAGE, prog=PROG)
+    from gil_tui.terminal import require_terminal
+
+    refused = require_terminal(PROG)
+    if refused is not None:
+        return refused
+    if args.python is not None:
         from gil_tui.engine.system.interpreters import probe
 
         found = probe(args.python)
         if not found.supported:
-            print(f"{PROG}: {found.reason or args.python + ' cannot run the benchmarks'}",
-                  file=sys.stderr)
-            return 1
+            return fail(clean_line(found.reason or f"{args.python} cannot run the benchmarks"),
+                        EXIT_FAILED, prog=PROG)
         selection = selection.replace(python=found.path, python_label=found.label())
     from gil_tui.ui.app import make_app
 

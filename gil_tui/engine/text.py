@@ -19,12 +19,15 @@ __all__ = [
     "clean",
     "clean_line",
     "csv_cell",
+    "duration_words",
     "gil_label",
     "gil_state",
+    "join_words",
     "plural",
     "seconds",
     "speedup",
     "speedup_level",
+    "version_label",
 ]
 
 # ------------------------------------------------------------------ durations
@@ -49,6 +52,21 @@ def seconds(value: float | None) -> str:
     return f"{value:.2f} s"
 
 
+def duration_words(value: float | None) -> str:
+    """A longer span in whole units, for estimates: ``45 s``, ``1 m 10 s``, ``2 m``,
+    ``1 h 5 m``; ``-`` without a value."""
+    if value is None or not math.isfinite(value) or value < 0:
+        return "-"
+    whole = int(round(value))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, secs = divmod(whole, 60)
+        return f"{minutes} m" + (f" {secs} s" if secs else "")
+    hours, minutes = divmod(int(round(value / 60)), 60)
+    return f"{hours} h" + (f" {minutes} m" if minutes else "")
+
+
 # ---------------------------------------------------------------------- sizes
 
 
@@ -69,7 +87,22 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (many or noun + 's')}"
 
 
+def join_words(items: list[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
 # ------------------------------------------------------------------ GIL labels
+
+
+def version_label(version: str | None, free_threaded: bool | None) -> str:
+    """``3.13.0`` for a GIL build, ``3.14.0t`` for a free-threaded one, ``?`` unknown."""
+    if not version:
+        return "?"
+    return version + ("t" if free_threaded and not version.endswith("t") else "")
 
 
 def gil_state(free_threaded: bool | None, gil_enabled: bool | None) -> str:
@@ -84,7 +117,7 @@ def gil_label(version: str | None, free_threaded: bool | None, gil_enabled: bool
     """``3.13.0 (GIL)``, ``3.14.0t (GIL off)``; with ``long``, ``3.14.0t (free-threaded, GIL off)``."""
     if not version:
         return "unknown"
-    text = version + ("t" if free_threaded and not version.endswith("t") else "")
+    text = version_label(version, free_threaded)
     state = gil_state(free_threaded, gil_enabled)
     if free_threaded and long:
         return f"{text} (free-threaded, {state})"
@@ -121,7 +154,8 @@ def speedup_level(value: float | None) -> str:
 
 # C0 controls (but not space), DEL, C1 controls, and the Unicode bidi/format
 # characters that can reorder or hide what a terminal shows.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\r\n\t\v\f]+")
 
 
@@ -139,6 +173,8 @@ def clean(text: object, *, max_len: int | None = None) -> str:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    if text.isprintable():  # the common case, fast (every character _CONTROL matches is unprintable)
+        return text if max_len is None or len(text) <= max_len else text[: max(0, max_len - 1)] + "…"
     kept = []
     for line in text.split("\n"):
         kept.append(_CONTROL.sub(_escape, line.replace("\t", "    ")))

@@ -22,15 +22,15 @@ from gil_tui.engine.compare.matrix import (
     default_targets,
     matrix_tasks,
     short_labels,
-    verdict,
 )
+from gil_tui.engine.compare.verdict import verdict
 from gil_tui.engine.run.events import Error, Hello
 from gil_tui.engine.history.store import HistoryStore
 from gil_tui.engine.system.interpreters import probe
 from gil_tui.engine.compare.model import MatrixResult
 from gil_tui.engine.history.regroup import entry_speedups, matrices_from_history
 from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
-from gil_tui.engine.run.spec import Mode, RunSpec, Workload
+from gil_tui.engine.run.spec import Mode, RunSpec, Workload, mode_unavailable
 from tests.engine.test_history import HERE, THERE, make_result
 
 GIL = Target("/py/3.14", "3.14.0", free_threaded=False, gil_enabled=True)
@@ -38,7 +38,8 @@ FT = Target("/py/3.14t", "3.14.0", free_threaded=True, gil_enabled=False)
 
 
 class FakeRuns:
-    """run_fn stand-in: wall times per (python, mode), cycling through a list."""
+    """run_fn stand-in: wall times per (python, mode), cycling through a list; subinterpreters
+    take the processes' times when they have none of their own."""
 
     def __init__(self, walls: dict[tuple[str, str], list[float]], *, fail: dict | None = None,
                  busy: float = 1.0, delay: float = 0.0):
@@ -60,6 +61,8 @@ class FakeRuns:
             await asyncio.sleep(self.delay)
         if key in self.fail:
             raise RunError(self.fail[key])
+        if key not in self.walls and spec.mode is Mode.SUBINTERPRETERS:
+            key = (spec.python, "processes")
         walls = self.walls[key]
         n = next(self.counters.setdefault(key, count()))
         wall = walls[n % len(walls)]
@@ -99,11 +102,17 @@ async def test_tiny_real_matrix_with_this_interpreter(tmp_path, workload, scale)
 
     matrix = Matrix(plan, history=store, on_progress=seen.append, on_event=on_event)
     result = await matrix.run()
-    assert [c.status for c in result.cells] == ["ok"] * len(MODES_FOR[Workload(workload)])
-    assert [c.mode for c in result.cells] == list(MODES_FOR[Workload(workload)])
+    modes = MODES_FOR[Workload(workload)]
+    skipped = {m for m in modes if mode_unavailable(m, sys.version_info)}
+    assert [c.status for c in result.cells] == ["skipped" if m in skipped else "ok"
+                                                for m in modes]
+    assert [c.mode for c in result.cells] == list(modes)
     seq = result.cell(target.path, "sequential")
     assert seq.speedup == pytest.approx(1.0) and seq.workers == 1
     for cell in result.cells:
+        if cell.mode in skipped:
+            assert cell.runs == [] and cell.error == "needs CPython 3.12+"
+            continue
         assert cell.median_s > 0 and cell.speedup > 0 and cell.busy_cores >= 0
         assert cell.gil_enabled is True and cell.free_threaded is False
     # same work in every cell
@@ -134,7 +143,7 @@ async def test_cancel_ends_the_running_worker_and_skips_the_rest(tmp_path):
     result = await asyncio.wait_for(matrix.run(), 20)
     assert result.cancelled and matrix.cancelled
     assert len(pids) == 1 and result.runs == []
-    assert {c.status for c in result.cells} == {"cancelled"}
+    assert {c.status for c in result.cells if c.status != "skipped"} == {"cancelled"}
     await asyncio.sleep(0.1)
     assert no_orphans_of(pids) == []
     assert "cancelled" in verdict(result)
@@ -151,16 +160,18 @@ async def test_medians_min_max_and_speedups_from_injected_runs():
     })
     plan = MatrixPlan.make("cpu", [GIL], workers=2, repeat=3)
     result = await Matrix(plan, run_fn=fake, machine=HERE).run()
-    seq, threads, procs = result.cells
+    seq, threads, procs, subs = result.cells
     assert (seq.median_s, seq.min_s, seq.max_s) == (2.0, 1.8, 2.2)
     assert (threads.median_s, threads.min_s, threads.max_s) == (2.05, 1.9, 2.1)
     assert procs.median_s == 1.1
     assert threads.speedup == pytest.approx(2.0 / 2.05)
     assert procs.speedup == pytest.approx(2.0 / 1.1)
+    assert subs.mode is Mode.SUBINTERPRETERS and subs.median_s == 1.1
     assert len(seq.runs) == 3
     # passes: every cell once, then every cell again
-    assert [s.mode.value for s in fake.calls[:3]] == ["sequential", "threads", "processes"]
-    assert len(fake.calls) == 9
+    assert [s.mode.value for s in fake.calls[:4]] == ["sequential", "threads", "processes",
+                                                      "subinterpreters"]
+    assert len(fake.calls) == 12
 
 
 async def test_a_failing_interpreter_marks_its_rows_failed_and_the_matrix_goes_on():
@@ -174,18 +185,19 @@ async def test_a_failing_interpreter_marks_its_rows_failed_and_the_matrix_goes_o
     plan = MatrixPlan.make("cpu", [broken, unsupported, GIL], workers=2, repeat=2)
     seen = []
     result = await Matrix(plan, run_fn=fake, on_progress=seen.append, machine=HERE).run()
-    assert [c.status for c in result.cells_of(broken)] == ["failed"] * 3
+    assert [c.status for c in result.cells_of(broken)] == ["failed"] * 4
     assert "SIGKILL" in result.cell("/py/broken", "sequential").error
     assert result.cell("/py/broken", "threads").error.startswith("not run: ")
-    assert [c.status for c in result.cells_of(unsupported)] == ["failed"] * 3
+    assert [c.status for c in result.cells_of(unsupported)] == ["failed"] * 4
     assert "needs CPython >= 3.8" in result.cell("/py/2.7", "threads").error
-    assert [c.status for c in result.cells_of(GIL)] == ["ok"] * 3
+    assert [c.status for c in result.cells_of(GIL)] == ["ok"] * 4
     assert all(len(c.runs) == 2 for c in result.cells_of(GIL))
     assert [s.python for s in fake.calls].count("/py/broken") == 1  # not retried
     assert seen[-1].done == seen[-1].total == plan.total_runs
     text = verdict(result)
     assert "/py/broken" not in text and "3.12 failed (every mode)" in text
-    assert len(result.failed) == 6
+    assert "2.7 failed (every mode)" in text and "Subinterpreters: not on" not in text
+    assert len(result.failed) == 8
 
 
 async def test_a_mode_that_fails_after_hello_fails_only_its_cell():
@@ -202,7 +214,7 @@ async def test_a_mode_that_fails_after_hello_fails_only_its_cell():
     fake = FailAfterHello(walls)
     result = await Matrix(MatrixPlan.make("cpu", [GIL], workers=2, repeat=3), run_fn=fake,
                           machine=HERE).run()
-    assert [c.status for c in result.cells] == ["ok", "ok", "failed"]
+    assert [c.status for c in result.cells] == ["ok", "ok", "failed", "ok"]
     assert result.cells[2].error == "a worker process died"
     assert len(result.cells[1].runs) == 3
 
@@ -241,7 +253,7 @@ async def test_history_that_cannot_be_written_becomes_a_warning(tmp_path):
     fake = FakeRuns({(GIL.path, m.value): [1.0] for m in MODES_FOR[Workload.CPU]})
     result = await Matrix(MatrixPlan.make("cpu", [GIL], workers=2), run_fn=fake,
                           history=store).run()
-    assert [c.status for c in result.cells] == ["ok"] * 3
+    assert [c.status for c in result.cells] == ["ok"] * 4
     assert len(result.warnings) == 1 and "not saved" in result.warnings[0]
 
 
@@ -370,10 +382,10 @@ async def test_exports_of_a_matrix():
     assert "| Python | GIL | Mode | Workers | Wall (median) |" in md
     assert "| 3.14t | off (free-threaded) | threads | 2 | 1.00 s | - | 2.00x |" in md
     rows = list(csv.DictReader(io.StringIO(export.matrix_csv(result))))
-    assert len(rows) == 6 and rows[0]["hostname"] == "here" and rows[1]["speedup"] == "2.0"
+    assert len(rows) == 8 and rows[0]["hostname"] == "here" and rows[1]["speedup"] == "2.0"
     data = json.loads(export.dumps(export.matrix_json(result)))
     assert data["kind"] == "gil-tui-compare" and data["machine"]["hostname"] == "here"
-    assert len(data["rows"]) == 6 and len(data["runs"]) == 6
+    assert len(data["rows"]) == 8 and len(data["runs"]) == 8
     assert data["runs"][0]["machine"]["hostname"] == "here" and data["date"]
     assert data["verdict"] == verdict(result)
     text = export.matrix_text(result)
@@ -403,14 +415,21 @@ def test_matrices_from_history_never_mix_machines(tmp_path):
     live = next(t for t in tables if t.sources == ["live"])
     assert live.cell("/py/3.13", "threads").speedup == 2.0
     assert "laptop16 (16 cores), imported" in export.matrix_text(imported[0])
-    assert "imported (compare)" in export.history_text(entries)
-    assert export.history_markdown(entries).count("\n") == len(entries) + 2
-    assert len(list(csv.DictReader(io.StringIO(export.history_csv(entries))))) == 6
+    from gil_tui.engine.history import listing  # the history's tables (they stream)
+
+    assert "imported (compare)" in listing.history_text(entries)
+    assert listing.history_markdown(entries).count("\n") == len(entries) + 2
+    assert len(list(csv.DictReader(io.StringIO(listing.history_csv(entries))))) == 6
 
 
 async def test_verdict_warns_when_the_numbers_show_a_busy_machine():
     walls = {(GIL.path, "sequential"): [2.0], (GIL.path, "threads"): [0.8],
              (GIL.path, "processes"): [1.1]}
+    text = verdict(await fake_matrix("cpu", walls, targets=(GIL,)))
+    assert "Careful: threads on a GIL build cannot run pure Python in parallel" in text
+    assert "3.14's 2.50x is noise" in text
+    walls[(GIL.path, "threads")] = [2.0]
+    walls[(GIL.path, "processes")] = [0.8]
     text = verdict(await fake_matrix("cpu", walls, targets=(GIL,)))
     assert "Careful: a speedup above what 2 cores allow (2.50x)" in text
     assert "ran at different speeds" in text
@@ -424,3 +443,40 @@ async def test_verdict_warns_when_the_numbers_show_a_busy_machine():
     walls[(GIL.path, "threads")] = [2.0]
     result = await Matrix(plan, run_fn=Idle(walls), machine=HERE).run()
     assert "a sequential run kept only 0.40 of a core busy" in verdict(result)
+
+
+def test_estimate_left_from_the_runs_so_far():
+    from gil_tui.engine.compare.job import estimate_left
+
+    seq, thr, prc = ("sequential", 1, "/a"), ("threads", 2, "/a"), ("processes", 2, "/a")
+    assert estimate_left([seq, thr], []) is None, "nothing finished: no estimate"
+    took = [(seq, 4.0), (thr, 4.0), (prc, 2.0)]
+    assert estimate_left([seq, thr, prc], took) == pytest.approx(10.0)
+    other = ("processes", 2, "/b")  # another interpreter: the same mode and workers
+    assert estimate_left([other], took) == pytest.approx(2.0)
+    assert estimate_left([("asyncio", 16, "/a")], took) == pytest.approx(10 / 3)
+    assert estimate_left([seq, thr], took, running=seq, running_s=1.5) == pytest.approx(6.5)
+    assert estimate_left([seq], took, running=seq, running_s=9.0) == 0.0
+
+
+async def test_matrix_progress_has_elapsed_and_eta():
+    walls = {(t.path, m): [1.0] for t in (GIL, FT) for m in ("sequential", "threads",
+                                                             "processes")}
+    plan = MatrixPlan.make("cpu", [GIL, FT], workers=2, repeat=2)
+    seen, left = [], []
+    matrix = Matrix(plan, run_fn=FakeRuns(walls, fail={(FT.path, "threads"): Error(
+        "boom", kind="crash")}), machine=HERE)
+
+    def on_progress(p):
+        seen.append(p)
+        left.append(len(matrix.remaining()))
+
+    matrix.on_progress = on_progress
+    await matrix.run()
+    assert seen[0].phase == "start" and seen[0].eta_s is None and left[0] == 16
+    assert all(p.eta_s is not None for p in seen if p.phase == "finished")
+    assert seen[-1].phase == "done" and left[-1] == 0 and seen[-1].done == 16
+    assert all(p.elapsed_s >= 0 for p in seen)
+    # FT threads failed in the first pass: its second run is not counted as left
+    failed_at = next(n for n, p in enumerate(seen) if p.error == "boom")
+    assert left[failed_at] == 16 - 6 - 1

@@ -123,3 +123,32 @@ def test_a_busy_machine_is_mentioned() -> None:
     assert "noisy" not in explain(io), "I/O runs are meant to leave the CPU idle"
     hashed = Outcome("hash", "threads", 2, 0.79, 1.06, 2, True, 1.36, baseline_busy=0.95)
     assert "hashlib" in explain(hashed) and "1.7x faster" in explain(hashed)
+
+
+def test_a_run_on_a_shared_machine_is_marked_and_not_concluded() -> None:
+    session = Session(cores=2)
+    threads = RunSpec(Workload.HASH, Mode.THREADS, workers=2)
+    base = result(threads.replace(mode=Mode.SEQUENTIAL, workers=1), 2.0, 2.0)
+    session.add_result(base)
+    busy = RunResult(spec=threads, interpreter=GIL, wall_s=2.4, startup_s=0.01, cpu_s=2.0,
+                     workers=(), others_cores=0.8)
+    record = session.add_result(busy)
+    assert record.shared and record.others_cores == 0.8
+    assert "Other programs used 0.8 cores during this run" in record.explanation
+    assert "one thread" not in record.explanation
+    quiet = RunResult(spec=threads, interpreter=GIL, wall_s=1.02, startup_s=0.01, cpu_s=2.0,
+                      workers=(), others_cores=0.02)
+    record = session.add_result(quiet)
+    assert not record.shared and "hashlib" in record.explanation
+
+
+def test_a_run_against_a_slowed_baseline_is_marked() -> None:
+    session = Session(cores=2)
+    threads = RunSpec(Workload.CPU, Mode.THREADS, workers=2)
+    base = RunResult(spec=threads.replace(mode=Mode.SEQUENTIAL, workers=1), interpreter=GIL,
+                     wall_s=3.0, startup_s=0.0, cpu_s=2.0, workers=(), others_cores=0.9)
+    assert session.add_result(base).shared
+    record = session.add_result(result(threads, 2.0, 2.0))
+    assert record.shared and abs(record.speedup - 1.5) < 1e-9
+    assert "not a real speedup" in record.explanation
+    assert "during the sequential baseline" in record.explanation

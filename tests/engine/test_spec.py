@@ -17,6 +17,8 @@ from gil_tui.engine.run.spec import (
     RunSpec,
     SpecError,
     Workload,
+    mode_unavailable,
+    modes_for,
 )
 
 
@@ -75,6 +77,8 @@ def test_frozen():
         (dict(workload="cpu", mode="asyncio"), ["asyncio", "cpu", "threads or processes"]),
         (dict(workload="hash", mode="asyncio"), ["asyncio", "hash"]),
         (dict(workload="cpu", mode="threads", python=""), ["python"]),
+        (dict(workload="io", mode="subinterpreters"), ["subinterpreters", "cpu, hash and sleep",
+                                                       "threads or asyncio"]),
     ],
 )
 def test_invalid_specs_say_why(kwargs, words):
@@ -130,3 +134,45 @@ def test_labels():
     assert RunSpec("cpu", "threads", workers=4).label() == "cpu, threads x4"
     assert RunSpec("cpu", "sequential").label() == "cpu, sequential"
     assert RunSpec("io", "processes", start_method="spawn").label() == "io, processes x2 (spawn)"
+
+
+@pytest.mark.parametrize("workload", ["cpu", "hash", "sleep"])
+def test_subinterpreters_run_cpu_hash_and_sleep(workload):
+    spec = RunSpec(workload, "subinterpreters", workers=4, start_method="spawn")
+    assert spec.mode is Mode.SUBINTERPRETERS and spec.workers == 4
+    assert spec.start_method is None, "start method only for processes"
+    assert spec.label() == f"{workload}, subinterpreters x4"
+    assert spec.worker_payload()["mode"] == "subinterpreters"
+    assert RunSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
+def test_modes_for_each_workload():
+    every = (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES)
+    assert modes_for("cpu") == modes_for(Workload.HASH) == every + (Mode.SUBINTERPRETERS,)
+    assert modes_for("io") == every + (Mode.ASYNCIO,)
+    assert modes_for("sleep") == every + (Mode.ASYNCIO, Mode.SUBINTERPRETERS)
+    for workload in Workload:
+        for mode in Mode:
+            valid = mode in modes_for(workload)
+            try:
+                RunSpec(workload, mode)
+            except SpecError:
+                assert not valid, (workload, mode)
+            else:
+                assert valid, (workload, mode)
+
+
+@pytest.mark.parametrize(
+    "mode, version, implementation, reason",
+    [
+        ("subinterpreters", (3, 11, 7), "cpython", "needs CPython 3.12+"),
+        ("subinterpreters", [3, 8, 18], "cpython", "needs CPython 3.12+"),
+        ("subinterpreters", (3, 12, 1), "cpython", None),
+        ("subinterpreters", (3, 14, 0), "cpython", None),
+        ("subinterpreters", (3, 12, 0), "pypy", "needs CPython 3.12+"),
+        ("threads", (3, 8, 18), "cpython", None),
+        (Mode.PROCESSES, (3, 6, 15), "cpython", None),
+    ],
+)
+def test_mode_unavailable(mode, version, implementation, reason):
+    assert mode_unavailable(mode, version, implementation) == reason

@@ -89,3 +89,62 @@ async def test_tiny_real_sweep():
     assert result.errors == {} and [p.workers for p in result.points] == [1, 2, 3]
     assert result.baseline_s > 0
     assert result.fit is not None or "No Amdahl fit" in result.fit_text
+
+
+async def test_sweep_progress_has_elapsed_and_eta():
+    plan = SweepPlan.make("cpu", "threads", FT, cores=2, max_workers=3, repeat=2)
+    seen, left = [], []
+    sweep = Sweep(plan, run_fn=amdahl_runs(0.0, 2, fail_at=3))
+
+    def on_progress(p):
+        seen.append(p)
+        left.append(len(sweep.remaining()))
+
+    sweep.on_progress = on_progress
+    await sweep.run()
+    assert seen[0].phase == "start" and seen[0].eta_s is None, "no estimate before a run"
+    assert left[0] == plan.total_runs
+    finished = [p for p in seen if p.phase == "finished"]
+    assert all(p.eta_s is not None and p.eta_s >= 0 for p in finished)
+    assert all(p.elapsed_s >= 0 for p in seen)
+    assert seen[-1].phase == "done" and seen[-1].eta_s == 0.0 and left[-1] == 0
+    # after the first pass: sequential, 1, 2 left once more; 3 failed and is not counted
+    first_pass_end = [n for n, p in enumerate(seen) if p.phase == "finished"][3]
+    assert left[first_pass_end] == 3
+
+
+# ---------------------------------------------------------------- subinterpreters (issue 15)
+
+OLD = Target("/py/3.11", "3.11.7")
+NEW = Target("/py/3.13", "3.13.0")
+
+
+def test_a_subinterpreters_sweep_needs_an_interpreter_that_can():
+    plan = SweepPlan.make("cpu", "subinterpreters", NEW, cores=2, max_workers=3)
+    assert plan.spec(2).mode is Mode.SUBINTERPRETERS and plan.spec(None).mode is Mode.SEQUENTIAL
+    assert SweepPlan.make("hash", "subinterpreters", NEW, cores=2).mode is Mode.SUBINTERPRETERS
+    with pytest.raises(ValueError, match=r"no subinterpreters sweep on /py/3\.11: "
+                                         r"subinterpreters needs CPython 3\.12\+ \(it is 3\.11\.7\)"):
+        SweepPlan.make("cpu", "subinterpreters", OLD, cores=2)
+    with pytest.raises(ValueError, match="io workload"):
+        SweepPlan.make("io", "subinterpreters", NEW, cores=2)
+
+
+async def test_a_worker_that_refuses_the_mode_stops_the_sweep():
+    calls = []
+
+    async def run(spec, *, latency_url=None, on_event=None):
+        calls.append(spec.mode)
+        if spec.mode is Mode.SUBINTERPRETERS:
+            raise RunError(Error("subinterpreters need the _interpreters module, which this "
+                                 "build lacks", kind="unsupported", exit_code=2))
+        info = InterpreterInfo(spec.python, "3.13.0")
+        return RunResult(spec, info, 2.0, 0.0, 2.0, ())
+
+    plan = SweepPlan.make("cpu", "subinterpreters", NEW, cores=2, max_workers=4, repeat=2)
+    seen = []
+    sweep = Sweep(plan, run_fn=run, on_progress=seen.append)
+    result = await sweep.run()
+    assert calls == [Mode.SEQUENTIAL, Mode.SUBINTERPRETERS]
+    assert list(result.errors) == ["1"] and "lacks" in result.errors["1"]
+    assert sweep.remaining() == [] and seen[-1].done == plan.total_runs

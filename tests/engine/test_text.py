@@ -79,3 +79,27 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(cell) -> None:
 def test_csv_numbers_stay_numbers() -> None:
     assert text.csv_cell(-1.5) == "-1.5" and text.csv_cell(3) == "3"
     assert text.csv_cell("host-1") == "host-1"
+
+
+def test_words_and_versions() -> None:
+    assert text.join_words(["a"]) == "a"
+    assert text.join_words(["a", "b", "c"]) == "a, b and c"
+    assert text.version_label("3.14.0", True) == "3.14.0t"
+    assert text.version_label("3.14.0t", True) == "3.14.0t"
+    assert text.version_label("3.13.0", False) == "3.13.0"
+    assert text.version_label(None, None) == "?"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "-"), (math.nan, "-"), (-1.0, "-"), (0.2, "0 s"), (44.6, "45 s"), (59.4, "59 s"),
+     (59.6, "1 m"), (70, "1 m 10 s"), (120, "2 m"), (3599.4, "59 m 59 s"), (3600, "1 h"),
+     (3900, "1 h 5 m"), (7260, "2 h 1 m")],
+)
+def test_duration_words(value, shown) -> None:
+    assert text.duration_words(value) == shown
+
+
+@pytest.mark.parametrize("mark", ["\u2028", "\u2029", "\u061c", "\u200f"])
+def test_line_and_bidi_separators_are_escaped(mark) -> None:
+    assert mark not in text.clean(f"a{mark}b") and mark not in text.clean_line(f"a{mark}b")

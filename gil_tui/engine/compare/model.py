@@ -3,11 +3,13 @@
 
 * :class:`Target`: one interpreter (from a probe or from a recorded run).
 * :class:`MatrixPlan`: workload, interpreters, workers, scale, repeat; every
-  interpreter runs every mode of :data:`MODES_FOR` on the same work.
+  interpreter runs every mode of :data:`MODES_FOR` on the same work, but the
+  modes it cannot run (subinterpreters before CPython 3.12: :func:`unavailable`).
 * :class:`Cell`: one interpreter x mode and its runs: median, min and max wall
   time, busy cores (median of CPU seconds / wall seconds), speedup (that
   interpreter's sequential median / this median) and the GIL state the worker
-  reported.
+  reported. A mode the interpreter cannot run is a cell with status ``skipped``
+  and the reason in ``error``; it is never run and not counted in the runs.
 * :class:`MatrixResult`: the cells, the machine they ran on, the matrix id.
 """
 
@@ -22,18 +24,24 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from gil_tui.engine.run.results import InterpreterInfo, RunResult
-from gil_tui.engine.run.spec import DEFAULT_TASKS, MAX_TASKS, Mode, RunSpec, Workload
+from gil_tui.engine.run.spec import (DEFAULT_TASKS, MAX_TASKS, Mode, RunSpec, Workload,
+                                     mode_unavailable)
+from gil_tui.engine.text import version_label
 
 __all__ = [
     "MODES_FOR", "Target", "Cell", "MatrixPlan", "MatrixResult", "default_targets",
-    "default_workers", "matrix_tasks", "new_matrix_id", "short_labels", "usable_cores",
+    "default_workers", "matrix_tasks", "new_matrix_id", "short_labels", "unavailable",
+    "usable_cores",
 ]
 
+#: The modes of each matrix workload, in :class:`Mode` order (subinterpreters only
+#: where the interpreter can run them: :func:`unavailable`).
 MODES_FOR: dict[Workload, tuple[Mode, ...]] = {
-    Workload.CPU: (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES),
+    Workload.CPU: (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES, Mode.SUBINTERPRETERS),
     Workload.IO: (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES, Mode.ASYNCIO),
-    Workload.HASH: (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES),
+    Workload.HASH: (Mode.SEQUENTIAL, Mode.THREADS, Mode.PROCESSES, Mode.SUBINTERPRETERS),
 }
+
 
 def usable_cores() -> int:
     count = getattr(os, "process_cpu_count", None)
@@ -88,12 +96,20 @@ class Target:
 
     @property
     def minor(self) -> str:
-        parts = (self.version or "?").split(".")
-        return ".".join(parts[:2]) + ("t" if self.free_threaded else "")
+        return version_label(".".join((self.version or "?").split(".")[:2]), self.free_threaded)
 
     @property
     def full(self) -> str:
-        return (self.version or "?") + ("t" if self.free_threaded else "")
+        return version_label(self.version or "?", self.free_threaded)
+
+    @property
+    def version_info(self) -> tuple[int, ...] | None:
+        """(major, minor) from :attr:`version`; None when unknown or unreadable."""
+        try:
+            info = tuple(int(p) for p in (self.version or "").split(".")[:2])
+        except ValueError:
+            return None
+        return info if len(info) == 2 else None
 
     @property
     def gil_state(self) -> str:
@@ -103,6 +119,13 @@ class Target:
         if self.free_threaded:
             return "off (free-threaded)" if self.gil_enabled is False else "on (free-threaded build)"
         return "on" if self.gil_enabled is not False else "off"
+
+
+def unavailable(target: Target, mode: Mode | str) -> str | None:
+    """Why ``target`` cannot run ``mode`` at all (``needs CPython 3.12+``), from its version;
+    None when it can or when its version is unknown (the worker then decides)."""
+    info = target.version_info
+    return mode_unavailable(mode, info) if info is not None else None
 
 
 def short_labels(targets: Iterable[Target]) -> dict[str, str]:
@@ -152,13 +175,18 @@ class Cell:
     mode: Mode
     workers: int
     runs: list[RunResult] = field(default_factory=list)
-    #: pending | ok | failed | cancelled (ok: at least one run finished and none failed)
+    #: pending | ok | failed | cancelled | skipped (ok: at least one run finished and none
+    #: failed; skipped: the interpreter cannot run this mode, ``error`` says why, no run made)
     status: str = "pending"
     #: a run of this cell is going on now
     running: bool = False
     error: str | None = None
     #: that interpreter's sequential median / this median (None without a baseline)
     speedup: float | None = None
+    #: runs rebuilt from the history outside a matrix: each run's own speedup (against
+    #: the latest sequential run before it, :mod:`gil_tui.engine.run.session`); the
+    #: cell's speedup is then their median, the figure the Live tab showed
+    run_speedups: list[float | None] | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -254,9 +282,16 @@ class MatrixPlan:
         """The modes of this workload (``sleep``, only seen in past runs: all four)."""
         return MODES_FOR.get(self.workload, tuple(Mode))
 
+    def skips(self, target: Target, mode: Mode) -> str | None:
+        """Why this plan does not run ``mode`` on ``target`` (:func:`unavailable`), or None
+        (also for an interpreter that cannot run gil-tui at all: all its cells fail)."""
+        return unavailable(target, mode) if target.supported and mode in self.modes else None
+
     @property
     def total_runs(self) -> int:
-        return len(self.targets) * len(self.modes) * self.repeat
+        """The runs to make: every cell but the skipped ones, ``repeat`` times."""
+        cells = sum(1 for t in self.targets for m in self.modes if self.skips(t, m) is None)
+        return cells * self.repeat
 
     def spec(self, target: Target, mode: Mode) -> RunSpec:
         return RunSpec(self.workload, mode, workers=self.workers, tasks=self.tasks,
@@ -293,8 +328,14 @@ class MatrixResult:
     @classmethod
     def empty(cls, plan: MatrixPlan, matrix_id: str | None = None,
               machine: dict[str, Any] | None = None) -> "MatrixResult":
-        cells = [Cell(t, m, 1 if m is Mode.SEQUENTIAL else plan.workers)
-                 for t in plan.targets for m in plan.modes]
+        cells = []
+        for t in plan.targets:
+            for m in plan.modes:
+                cell = Cell(t, m, 1 if m is Mode.SEQUENTIAL else plan.workers)
+                why = plan.skips(t, m)
+                if why is not None:
+                    cell.status, cell.error = "skipped", why
+                cells.append(cell)
         return cls(plan, matrix_id or new_matrix_id(), cells, dict(machine or {}))
 
     @property
@@ -323,6 +364,19 @@ class MatrixResult:
     def failed(self) -> list[Cell]:
         return [c for c in self.cells if c.status == "failed"]
 
+    def skipped(self) -> list[tuple[Target, Mode, str]]:
+        """(interpreter, mode, why) for each mode an interpreter could not run: its
+        ``skipped`` cells, and in a matrix rebuilt from the history the modes that other
+        interpreters ran and this one cannot (it has no cell for them)."""
+        out = [(c.target, c.mode, c.error or "not available")
+               for c in self.cells if c.status == "skipped"]
+        ran = {c.mode for c in self.cells if c.status != "skipped"}
+        for target in self.targets:
+            lacking = ran - {c.mode for c in self.cells_of(target)}
+            out += [(target, mode, why) for mode in sorted(lacking, key=list(Mode).index)
+                    if (why := unavailable(target, mode)) is not None]
+        return out
+
     @property
     def cores(self) -> int | None:
         for name in ("cpu_count_usable", "cpu_count_logical"):
@@ -337,13 +391,10 @@ class MatrixResult:
             base = self.cell(target.path, Mode.SEQUENTIAL)
             base_median = base.median_s if base is not None and base.ok else None
             for c in self.cells_of(target):
+                if c.run_speedups is not None:
+                    known = [v for v in c.run_speedups if v is not None]
+                    c.speedup = statistics.median(known) if known and c.status == "ok" else None
+                    continue
                 median = c.median_s
                 c.speedup = (base_median / median
                              if base_median and median and c.status == "ok" else None)
-
-    def verdict(self) -> str:
-        from gil_tui.engine.compare.verdict import verdict
-
-        return verdict(self)
-
-

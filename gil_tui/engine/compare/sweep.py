@@ -9,20 +9,25 @@ stays small, so no worker count is handicapped by an uneven split). Each point
 is (workers, speedup against the sequential median). The ideal line is
 ``min(workers, cores)``; the Amdahl fit (:mod:`gil_tui.engine.compare.amdahl`) comes
 from the measured points only.
+
+A mode the interpreter cannot run (subinterpreters before CPython 3.12) is refused
+by :meth:`SweepPlan.make` with the reason; when the worker itself refuses it (a
+build without the module), the points left are not run.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import math
 import statistics
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gil_tui.engine.compare import amdahl
+from gil_tui.engine.compare.job import Job, JobProgress, RunFn, notify, run_key
+from gil_tui.engine.compare.model import (MODES_FOR, Target, new_matrix_id, unavailable,
+                                          usable_cores)
 from gil_tui.engine.run.events import Event
-from gil_tui.engine.compare.model import MODES_FOR, Target, new_matrix_id, usable_cores
 from gil_tui.engine.run.results import RunError, RunResult
 from gil_tui.engine.run.spec import MAX_TASKS, MAX_WORKERS, Mode, RunSpec, Workload
 
@@ -60,11 +65,16 @@ class SweepPlan:
         if workload not in MODES_FOR or mode not in MODES_FOR[workload]:
             raise ValueError(f"no {mode.value} sweep for the {workload.value} workload")
         if mode is Mode.SEQUENTIAL:
-            raise ValueError("sequential has one worker: sweep threads, processes or asyncio")
+            raise ValueError("sequential has one worker: sweep threads, processes, asyncio "
+                             "or subinterpreters")
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             raise ValueError(f"repeat must be a whole number of at least 1, got {repeat!r}")
         if not isinstance(target, Target):
             target = Target.from_interpreter(target)
+        why = unavailable(target, mode)
+        if why is not None:
+            raise ValueError(f"no {mode.value} sweep on {target.path}: {mode.value} {why} "
+                             f"(it is {target.full})")
         cores = cores or usable_cores()
         max_workers = max_workers or 2 * cores
         if not 1 <= max_workers <= MAX_WORKERS:
@@ -104,6 +114,15 @@ class SweepResult:
     runs: dict[int, list[RunResult]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
+    #: the id its runs carry in the history (``sweep-...``)
+    sweep_id: str | None = None
+    machine: dict[str, Any] = field(default_factory=dict)
+    started_at: float | None = None
+    finished_at: float | None = None
+    #: True when the runs were made on another machine (rebuilt from the history)
+    imported: bool = False
+    #: where the runs came from (``compare``)
+    sources: list[str] = field(default_factory=lambda: ["compare"])
 
     @property
     def baseline_s(self) -> float | None:
@@ -158,112 +177,101 @@ class SweepResult:
 
 
 @dataclass(frozen=True)
-class SweepProgress:
-    done: int
-    total: int
+class SweepProgress(JobProgress):
+    """``phase``: ``start`` (a run begins; ``spec`` is its spec), ``finished``
+    (``error`` says why it failed, if it did) or ``done`` (the sweep is over)."""
+
     workers: int | None  # None: the sequential baseline
     phase: str  # start | finished | done
     error: str | None = None
+    spec: RunSpec | None = None
 
 
-class Sweep:
-    """Runs a SweepPlan; ``cancel()`` like :class:`gil_tui.engine.compare.matrix.Matrix`."""
+class Sweep(Job):
+    """Runs a SweepPlan once; ``cancel()`` like :class:`gil_tui.engine.compare.matrix.Matrix`.
+
+    ``on_progress(SweepProgress)`` and ``on_event(workers, event)`` may be plain or
+    coroutine functions; ``run_fn``: the coroutine that runs one spec (tests inject
+    fakes). Every finished run goes to ``history`` with :attr:`sweep_id`.
+    """
 
     def __init__(self, plan: SweepPlan, *, history: Any = None,
                  on_progress: Callable[[SweepProgress], Any] | None = None,
                  on_event: Callable[[int | None, Event], Any] | None = None,
-                 run_fn: Callable[..., Any] | None = None) -> None:
-        from gil_tui.engine.compare.matrix import _default_run
-
+                 run_fn: RunFn | None = None) -> None:
+        super().__init__(history=history, run_fn=run_fn, job_id="sweep-" + new_matrix_id())
         self.plan = plan
-        self.history = history
         self.on_progress = on_progress
         self.on_event = on_event
-        self.run_fn = run_fn or _default_run
-        self.result = SweepResult(plan)
-        self._current: asyncio.Future | None = None
-        self._cancelled = False
-        #: the matrix id its runs carry in the history
-        self.sweep_id = "sweep-" + new_matrix_id()
+        machine = getattr(history, "machine", None) if history is not None else None
+        self.result = SweepResult(plan, sweep_id=self.job_id, machine=dict(machine or {}))
+        self._unsupported = False  # the worker refused the mode: no point can run
 
-    def cancel(self) -> None:
-        self._cancelled = True
-        if self._current is not None and not self._current.done():
-            self._current.cancel()
+    @property
+    def sweep_id(self) -> str:
+        """The matrix id its runs carry in the history."""
+        return self.job_id
 
     async def run(self) -> SweepResult:
-        plan, done = self.plan, 0
-        server = url = None
-        try:
-            if plan.workload is Workload.IO:
-                from gil_tui.engine.run.latency import LatencyServer, LatencyServerError
-
-                server = LatencyServer()
-                try:
-                    url = await server.start()
-                except LatencyServerError as exc:
-                    self.result.errors["sequential"] = str(exc)
+        self._start()
+        self.result.started_at = time.time()
+        plan, total, done = self.plan, self.plan.total_runs, 0
+        async with self.latency_server(plan.workload is Workload.IO) as (url, problem):
+            if problem is not None:
+                self.result.errors["sequential"] = problem
             for _ in range(plan.repeat):
                 for workers in [None, *plan.worker_counts]:
                     key = "sequential" if workers is None else str(workers)
-                    if self._cancelled or key in self.errors_or_dead():
+                    if self._cancelled or key in self._blocked():
                         done += 1
                         continue
-                    await _call(self.on_progress, SweepProgress(done, plan.total_runs, workers, "start"))
-                    outcome = await self._one(workers, url)
+                    spec = plan.spec(workers)
+                    await notify(self.on_progress, SweepProgress(
+                        done, total, workers, "start", spec=spec, **self.times()))
+                    error = await self._one(workers, spec, url)
                     done += 1
-                    if isinstance(outcome, RunResult):
-                        (self.result.baseline if workers is None
-                         else self.result.runs.setdefault(workers, [])).append(outcome)
-                        self._save(outcome)
-                        error = None
-                    else:
-                        error = outcome
-                        if error is not None:
-                            self.result.errors[key] = error
-                    await _call(self.on_progress, SweepProgress(
-                        done, plan.total_runs, workers, "finished", error))
-        finally:
-            if server is not None:
-                await server.stop()
+                    if error is not None:
+                        self.result.errors[key] = error
+                    await notify(self.on_progress, SweepProgress(
+                        done, total, workers, "finished", error, **self.times()))
         self.result.cancelled = self._cancelled
-        await _call(self.on_progress, SweepProgress(done, plan.total_runs, None, "done"))
+        self.result.finished_at = time.time()
+        await notify(self.on_progress, SweepProgress(done, total, None, "done", **self.times()))
         return self.result
 
-    def errors_or_dead(self) -> set[str]:
-        if "sequential" in self.result.errors:  # no baseline: nothing can be compared
+    def remaining(self) -> list[tuple]:
+        """The runs still to make: each point's missing runs, unless it failed (none when
+        the baseline failed, or the sweep was cancelled)."""
+        if self._cancelled:
+            return []
+        blocked, left = self._blocked(), []
+        for workers in [None, *self.plan.worker_counts]:
+            if ("sequential" if workers is None else str(workers)) in blocked:
+                continue
+            made = len(self.result.baseline if workers is None
+                       else self.result.runs.get(workers, []))
+            left += [run_key(self.plan.spec(workers))] * max(0, self.plan.repeat - made)
+        return left
+
+    def _blocked(self) -> set[str]:
+        """The points not to run (again): failed ones; all of them without a baseline, or
+        when the worker refused the mode (``unsupported``: nothing to compare the baseline to)."""
+        if "sequential" in self.result.errors or self._unsupported:
             return {"sequential", *map(str, self.plan.worker_counts)}
         return set(self.result.errors)
 
-    async def _one(self, workers: int | None, url: str | None) -> RunResult | str | None:
+    async def _one(self, workers: int | None, spec: RunSpec, url: str | None) -> str | None:
+        """Run one point; returns why it failed, or None (done, or cancelled)."""
         async def on_event(event: Event) -> None:
-            await _call(self.on_event, workers, event)
+            await notify(self.on_event, workers, event)
 
-        self._current = asyncio.ensure_future(
-            self.run_fn(self.plan.spec(workers), latency_url=url, on_event=on_event))
         try:
-            return await self._current
-        except asyncio.CancelledError:
-            if not self._cancelled:
-                raise
-            return None
+            run = await self.run_one(spec, url, on_event)
         except RunError as exc:
+            self._unsupported = self._unsupported or exc.error.unsupported
             return exc.error.message
-        finally:
-            self._current = None
-
-    def _save(self, run: RunResult) -> None:
-        if self.history is None:
-            return
-        try:
-            self.history.append(run, source="compare", matrix=self.sweep_id)
-        except Exception:  # noqa: BLE001 - the sweep goes on without a history
-            self.history = None
-
-
-async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
-    if callback is None:
-        return
-    outcome = callback(*args)
-    if inspect.isawaitable(outcome):
-        await outcome
+        if run is not None:
+            (self.result.baseline if workers is None
+             else self.result.runs.setdefault(workers, [])).append(run)
+            self.save(run)
+        return None

@@ -3,36 +3,36 @@
 "On 3.14t threads scaled 1.90x; on 3.14 they did not (1.02x). Processes scaled
 on both (1.85x, 1.88x)." Every sentence comes from the cells' speedups, the GIL
 state each worker reported, the workload and the usable cores; a reason (the
-GIL, a C library releasing it, waiting on the network) is given only when the
-numbers show the pattern it explains.
+GIL, a C library releasing it, waiting on the network, a GIL per subinterpreter)
+is given only when the numbers show the pattern it explains. A mode some
+interpreters could not run (subinterpreters before 3.12) is named with the
+reason. A speedup "scaled", was "flat" or "slower" by
+:func:`gil_tui.engine.text.speedup_level`, the thresholds every view uses.
+
+This is the one verdict: ``compare --json``, the text and Markdown exports and
+the Compare tab all call :func:`verdict`.
 """
 
 from __future__ import annotations
 
 from gil_tui.engine.compare.model import Cell, MatrixResult, Target
+from gil_tui.engine.run.explain import BEYOND, CONTENDED, crowded, expected_cores
 from gil_tui.engine.run.spec import Mode, Workload
+from gil_tui.engine.text import SCALED, join_words, plural, seconds, speedup, speedup_level
 
-__all__ = ["verdict", "SCALED", "SLOWER", "fmt_speedup"]
+__all__ = ["verdict"]
 
-#: a speedup at or above this counts as "scaled"; at or below SLOWER as "slower"
-SCALED = 1.3
-SLOWER = 0.9
+_NOUN = {Mode.THREADS: "threads", Mode.PROCESSES: "processes", Mode.ASYNCIO: "asyncio",
+         Mode.SUBINTERPRETERS: "subinterpreters"}
 
-_NOUN = {Mode.THREADS: "threads", Mode.PROCESSES: "processes", Mode.ASYNCIO: "asyncio"}
-
-
-def fmt_speedup(value: float) -> str:
-    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
-
-
-def _names(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+#: Why subinterpreters scale, in one line (said where they did).
+SUBINTERPRETERS_WHY = ("Each subinterpreter has its own GIL (3.12+): Python on several cores "
+                       "in one process, no shared objects, a start-up cost measured by "
+                       "gil-tui costs.")
 
 
 def _speeds(cells: list[Cell]) -> str:
-    return ", ".join(fmt_speedup(c.speedup) for c in cells if c.speedup is not None)
+    return ", ".join(speedup(c.speedup) for c in cells if c.speedup is not None)
 
 
 def _scaled(cells: list[Cell]) -> str:
@@ -41,10 +41,10 @@ def _scaled(cells: list[Cell]) -> str:
 
 def _mode_sentence(mode: Mode, cells: list[Cell], labels: dict[str, str], total: int) -> str:
     noun = _NOUN[mode]
-    scaled = [c for c in cells if c.speedup >= SCALED]
-    slower = [c for c in cells if c.speedup <= SLOWER]
-    flat = [c for c in cells if SLOWER < c.speedup < SCALED]
-    name = lambda group: _names([labels[c.target.path] for c in group])  # noqa: E731
+    scaled = [c for c in cells if speedup_level(c.speedup) == "good"]
+    slower = [c for c in cells if speedup_level(c.speedup) == "slow"]
+    flat = [c for c in cells if speedup_level(c.speedup) == "flat"]
+    name = lambda group: join_words([labels[c.target.path] for c in group])  # noqa: E731
     if len(scaled) == len(cells) and len(cells) > 1:
         where = name(cells)
         if len(cells) == total:
@@ -69,15 +69,21 @@ def _mode_sentence(mode: Mode, cells: list[Cell], labels: dict[str, str], total:
     return text[0].upper() + text[1:] + "."
 
 
+def _scaled_up(cell: Cell) -> bool:
+    return speedup_level(cell.speedup) == "good"
+
+
 def _why(workload: Workload, mode: Mode, cells: list[Cell]) -> str:
     """A reason, only where the numbers show the pattern it explains."""
+    if mode is Mode.SUBINTERPRETERS:
+        return SUBINTERPRETERS_WHY if any(_scaled_up(c) for c in cells) else ""
     if mode is not Mode.THREADS:
         return ""
     gil_on = [c for c in cells if c.gil_enabled is not False]
     gil_off = [c for c in cells if c.gil_enabled is False]
     if workload is Workload.CPU:
-        stuck = [c for c in gil_on if c.speedup < SCALED]
-        free = [c for c in gil_off if c.speedup >= SCALED]
+        stuck = [c for c in gil_on if not _scaled_up(c)]
+        free = [c for c in gil_off if _scaled_up(c)]
         if stuck and free:
             return ("With the GIL only one thread runs Python at a time; without it, "
                     "threads ran on several cores at once.")
@@ -85,10 +91,12 @@ def _why(workload: Workload, mode: Mode, cells: list[Cell]) -> str:
             return "With the GIL only one thread runs Python bytecode at a time."
         if free and free == gil_off and not gil_on:
             return "Without a GIL, threads ran Python on several cores at once."
-    if workload is Workload.HASH and any(c.speedup >= SCALED for c in gil_on):
+    if workload is Workload.HASH and any(_scaled_up(c) for c in gil_on):
         return "Threads scaled even with the GIL: hashlib releases it while hashing large buffers."
-    if workload is Workload.IO and any(c.speedup >= SCALED for c in gil_on):
+    if workload is Workload.IO and any(_scaled_up(c) for c in gil_on):
         return "The GIL does not hold back waiting: a thread blocked on the network lets it go."
+    if workload is Workload.SLEEP and any(_scaled_up(c) for c in gil_on):
+        return "The GIL does not hold back waiting: a sleeping thread lets it go."
     return ""
 
 
@@ -126,24 +134,65 @@ def _distance(a: Target, b: Target) -> tuple:
 
 
 def _noise(result: MatrixResult, ok: list[Cell]) -> str:
-    """A warning when the numbers themselves say the machine was busy with something else."""
-    if result.workload is Workload.IO:
+    """A warning when the numbers themselves say the machine was busy with something else
+    (CPU work only: waiting work leaves the cores idle, and is not capped by them): a
+    sequential run without a whole core, a speedup its mode cannot reach here (threads on
+    a GIL build cannot run pure Python in parallel), other programs measured taking cores."""
+    if result.workload.io_bound:
         return ""
     seq = [c for c in result.cells if c.mode is Mode.SEQUENTIAL and c.ok and c.busy_cores]
     low = min((c.busy_cores for c in seq), default=1.0)
     cores = result.cores
-    beyond = [c for c in ok if cores and c.speedup > 1.1 * min(cores, c.workers)]
-    if low >= 0.8 and not beyond:
-        return ""
-    if low < 0.8:
+    if low < CONTENDED:
         return (f"Careful: a sequential run kept only {low:.2f} of a core busy, so other "
                 "programs were competing for the CPU and these figures are noisy; repeat the "
                 "matrix (more runs per cell) on a quieter machine.")
-    return (f"Careful: a speedup above what {cores} cores allow "
-            f"({fmt_speedup(beyond[0].speedup)}) means the machine ran at different speeds "
-            "from run to run (other programs, or a CPU or virtual machine that slows down "
-            "under load), so these figures are noisy; repeat the matrix with more runs per "
-            "cell, on a quieter machine.")
+    beyond = [c for c in ok if c.speedup >= max(SCALED, BEYOND * _expected(result, c))]
+    gil = [c for c in beyond if result.workload is Workload.CPU and c.mode is Mode.THREADS
+           and c.gil_enabled is not False]
+    if gil:
+        labels = result.labels()
+        return (f"Careful: threads on a GIL build cannot run pure Python in parallel, so "
+                f"{labels[gil[0].target.path]}'s {speedup(gil[0].speedup)} is noise, not a "
+                "speedup (its sequential run was slowed, by other programs or a CPU that "
+                "changed speed); repeat the matrix with more runs per cell, on a quieter "
+                "machine.")
+    if beyond and cores:
+        return (f"Careful: a speedup above what {cores} cores allow "
+                f"({speedup(beyond[0].speedup)}) means the machine ran at different speeds "
+                "from run to run (other programs, or a CPU or virtual machine that slows down "
+                "under load), so these figures are noisy; repeat the matrix with more runs "
+                "per cell, on a quieter machine.")
+    shared = [max(r.others_cores for r in c.runs if r.others_cores is not None)
+              for c in result.cells if c.ok and cores
+              and any(crowded(r.others_cores, cores, max(1.0, _expected(result, c)))
+                      for r in c.runs)]
+    if shared:
+        return (f"Careful: other programs used up to {max(shared):.1f} cores during these "
+                "runs, so these figures are noisy; repeat the matrix when the machine is "
+                "quiet.")
+    return ""
+
+
+def _expected(result: MatrixResult, cell: Cell) -> float:
+    """The cores this cell's mode can keep busy here (:func:`expected_cores`)."""
+    return expected_cores(result.workload, cell.mode, cell.workers, result.cores or 1,
+                          cell.gil_enabled, result.plan.tasks)
+
+
+def _limit(result: MatrixResult) -> str:
+    """What the parallel modes could gain here at best: the cores cap CPU work; waits
+    overlap, so waiting work is capped by the workers (and tasks) instead."""
+    plan, cores = result.plan, result.cores
+    workers = plural(plan.workers, "worker")
+    if result.workload.io_bound:
+        cap = min(plan.workers, plan.tasks or plan.workers)
+        return (f"With {workers}, waiting work can gain up to {cap}x here: the waits "
+                "overlap, and the cores do not cap them.")
+    if not cores:
+        return ""
+    return (f"With {workers} on {plural(cores, 'usable core')}, CPU-bound work can gain at "
+            f"most {min(cores, plan.workers)}x here.")
 
 
 def verdict(result: MatrixResult) -> str:
@@ -178,22 +227,35 @@ def verdict(result: MatrixResult) -> str:
     overhead = _overhead(result, labels)
     if overhead:
         sentences.append(overhead)
-    cores = result.cores
-    if cores and result.workload is not Workload.IO and ok:
-        cap = min(cores, result.plan.workers)
-        sentences.append(f"With {result.plan.workers} workers on {cores} usable "
-                         f"core{'s' if cores != 1 else ''}, CPU-bound work can gain at most "
-                         f"{cap}x here.")
+    limit = _limit(result)
+    if limit and ok:
+        sentences.append(limit)
     timed = [c for c in result.cells if c.ok and c.median_s]
     if len(timed) > 1 and ok:
         best = min(timed, key=lambda c: c.median_s)
         sentences.append(f"Fastest: {best.mode.value} on {labels[best.target.path]} "
-                         f"({best.median_s:.2f} s).")
+                         f"({seconds(best.median_s)}).")
     failed = [t for t in result.targets
               if any(c.status == "failed" for c in result.cells_of(t))]
     for target in failed:
-        reasons = [c.error for c in result.cells_of(target) if c.status == "failed" and c.error]
-        modes = [c.mode.value for c in result.cells_of(target) if c.status == "failed"]
-        what = "every mode" if len(modes) == len(result.plan.modes) else _names(modes)
+        cells = [c for c in result.cells_of(target) if c.status != "skipped"]
+        reasons = [c.error for c in cells if c.status == "failed" and c.error]
+        modes = [c.mode.value for c in cells if c.status == "failed"]
+        what = "every mode" if len(modes) == len(cells) else join_words(modes)
         sentences.append(f"{labels[target.path]} failed ({what}): {reasons[0]}")
+    sentences += _skipped(result, labels)
     return " ".join(sentences)
+
+
+def _skipped(result: MatrixResult, labels: dict[str, str]) -> list[str]:
+    """``Subinterpreters: not on 3.11 (needs CPython 3.12+).``: the modes some interpreters
+    could not run, and why."""
+    by_mode: dict[Mode, list[tuple[Target, str]]] = {}
+    for target, mode, why in result.skipped():
+        by_mode.setdefault(mode, []).append((target, why))
+    out = []
+    for mode, items in by_mode.items():
+        reasons = ", ".join(dict.fromkeys(why for _, why in items))
+        out.append(f"{mode.value.capitalize()}: not on "
+                   f"{join_words([labels[t.path] for t, _ in items])} ({reasons}).")
+    return out

@@ -10,7 +10,13 @@ shape (``RunResult.to_dict()`` + ``machine``, ``source``, ``matrix``).
   "date", "started_at", "finished_at", "cancelled", "interpreters": [...],
   "rows": [one per interpreter x mode], "verdict", "warnings", "runs": [...]}``
 * ``results --json``: ``{"kind": "gil-tui-results", "format": 1, "machine": {...},
-  "history": path, "entries": [...], "warnings": [...]}``
+  "history": path, "entries": [...], "warnings": [...]}``, written as the history
+  streams by :mod:`gil_tui.engine.history.listing` (with the history's text, Markdown
+  and CSV tables).
+
+Strings that did not come from gil-tui (paths, host names, error texts) are
+cleaned in every format: :func:`~gil_tui.engine.text.clean_line` in text and
+Markdown (which also escapes ``|``), :func:`~gil_tui.engine.text.csv_cell` in CSV.
 """
 
 from __future__ import annotations
@@ -20,18 +26,16 @@ import io
 import json
 import textwrap
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-from gil_tui.engine.history.store import HistoryEntry, machine_cores, machine_label
 from gil_tui.engine.compare.model import Cell, MatrixResult
-from gil_tui.engine.history.regroup import entry_speedups
-from gil_tui.engine.run.spec import Workload
-from gil_tui.engine.compare.verdict import fmt_speedup, verdict
+from gil_tui.engine.compare.verdict import verdict
+from gil_tui.engine.history.entry import HistoryEntry, machine_cores, machine_label
+from gil_tui.engine.text import clean_line, csv_cell, plural, seconds, speedup
 
 __all__ = [
-    "date_text", "seconds_text",
+    "date_text", "dumps", "iso_date",
     "matrix_rows", "matrix_json", "matrix_markdown", "matrix_csv", "matrix_text",
-    "history_json", "history_markdown", "history_csv", "history_text",
 ]
 
 EXPORT_FORMAT = 1
@@ -43,18 +47,10 @@ def date_text(timestamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
-def _iso(timestamp: float | None) -> str | None:
+def iso_date(timestamp: float | None) -> str | None:
     if not timestamp:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
-
-
-def seconds_text(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1:
-        return f"{value * 1000:.0f} ms" if value >= 0.01 else f"{value * 1000:.1f} ms"
-    return f"{value:.2f} s"
 
 
 def _range_text(cell: Cell) -> str:
@@ -62,7 +58,7 @@ def _range_text(cell: Cell) -> str:
         return "-"
     if len(cell.runs) == 1:
         return "-"
-    return f"{seconds_text(cell.min_s)} - {seconds_text(cell.max_s)}"
+    return f"{seconds(cell.min_s)} - {seconds(cell.max_s)}"
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -90,7 +86,8 @@ def matrix_rows(result: MatrixResult) -> list[dict[str, Any]]:
 
 def _caption(result: MatrixResult) -> str:
     plan = result.plan
-    what = f"{plan.workload.value}: {plan.workers} workers, {plan.tasks} tasks"
+    what = (f"{plan.workload.value}: {plural(plan.workers, 'worker')}, "
+            f"{plural(plan.tasks or 0, 'task')}")
     if plan.workload.io_bound:
         what += f" of {plan.delay_ms} ms"
     else:
@@ -111,7 +108,7 @@ def matrix_json(result: MatrixResult) -> dict[str, Any]:
         "kind": "gil-tui-compare", "format": EXPORT_FORMAT, "matrix": result.matrix_id,
         "workload": plan.workload.value, "workers": plan.workers, "scale": plan.scale,
         "tasks": plan.tasks, "delay_ms": plan.delay_ms, "repeat": plan.repeat,
-        "machine": dict(result.machine), "date": _iso(result.started_at),
+        "machine": dict(result.machine), "date": iso_date(result.started_at),
         "started_at": result.started_at, "finished_at": result.finished_at,
         "cancelled": result.cancelled,
         "interpreters": [
@@ -126,7 +123,7 @@ def matrix_json(result: MatrixResult) -> dict[str, Any]:
 
 
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return clean_line(text).replace("|", "\\|")
 
 
 _MATRIX_HEAD = ("Python", "GIL", "Mode", "Workers", "Wall (median)", "Min - max", "Speedup",
@@ -134,13 +131,17 @@ _MATRIX_HEAD = ("Python", "GIL", "Mode", "Workers", "Wall (median)", "Min - max"
 
 
 def _matrix_cells(c: Cell, label: str) -> list[str]:
+    label = clean_line(label)
     if c.status != "ok":
-        status = c.status if c.status != "failed" else f"failed: {c.error or 'unknown reason'}"
+        status = c.status if c.status != "failed" else clean_line(
+            f"failed: {c.error or 'unknown reason'}")
         if c.status == "cancelled":
             status = "cancelled"
+        if c.status == "skipped":
+            status = clean_line(f"skipped: {c.error or 'not available'}")
         return [label, c.gil_state, c.mode.value, str(c.workers), status, "", "", ""]
-    return [label, c.gil_state, c.mode.value, str(c.workers), seconds_text(c.median_s),
-            _range_text(c), fmt_speedup(c.speedup) if c.speedup is not None else "-",
+    return [label, c.gil_state, c.mode.value, str(c.workers), seconds(c.median_s),
+            _range_text(c), speedup(c.speedup),
             f"{c.busy_cores:.2f}" if c.busy_cores is not None else "-"]
 
 
@@ -168,11 +169,12 @@ def matrix_csv(result: MatrixResult) -> str:
     writer = csv.DictWriter(out, fieldnames=_CSV_MATRIX, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     common = {"matrix": result.matrix_id, "hostname": result.machine.get("hostname"),
-              "cores": machine_cores(result.machine), "date": _iso(result.started_at),
+              "cores": machine_cores(result.machine), "date": iso_date(result.started_at),
               "workload": result.workload.value, "scale": result.plan.scale,
               "tasks": result.plan.tasks, "delay_ms": result.plan.delay_ms}
     for row in matrix_rows(result):
-        writer.writerow({**common, **row})
+        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v
+                         for k, v in {**common, **row}.items()})
     return out.getvalue()
 
 
@@ -198,89 +200,12 @@ def matrix_text(result: MatrixResult, width: int = 100) -> str:
             cells = cells[:4] + [cells[4]]  # the reason takes the rest of the line
         rows.append(cells)
     head = ("python", "gil", "mode", "workers", "wall", "min - max", "speedup", "busy")
-    lines = [_caption(result)] + _columns(head, rows)
+    lines = [clean_line(_caption(result))] + _columns(head, rows)
     lines.append("")
-    lines += textwrap.wrap(verdict(result), width=width)
+    lines += textwrap.wrap(clean_line(verdict(result)), width=width)
     for warning in result.warnings:
-        lines.append(f"note: {warning}")
+        lines.append(clean_line(f"note: {warning}"))
     return "\n".join(lines) + "\n"
-
-
-# ----------------------------------------------------------------- history
-
-
-def _entry_row(e: HistoryEntry, speedup: float | None) -> dict[str, Any]:
-    r = e.result
-    return {
-        "date": _iso(r.started_at), "hostname": e.machine.get("hostname"), "cores": e.cores,
-        "source": e.source, "origin": e.origin, "imported": e.imported, "matrix": e.matrix,
-        "python": r.interpreter.path, "version": r.interpreter.version,
-        "free_threaded": r.interpreter.free_threaded, "gil_enabled": r.interpreter.gil_enabled,
-        "workload": r.spec.workload.value, "mode": r.spec.mode.value, "workers": r.spec.workers,
-        "tasks": r.tasks, "scale": r.spec.scale, "delay_ms": r.spec.delay_ms,
-        "start_method": r.start_method, "wall_s": round(r.wall_s, 4), "cpu_s": round(r.cpu_s, 4),
-        "busy_cores": round(r.busy_cores, 3),
-        "speedup": None if speedup is None else round(speedup, 3),
-    }
-
-
-def history_json(entries: Iterable[HistoryEntry], *, machine: dict[str, Any] | None = None,
-                 path: str | None = None, warnings: Sequence[str] = ()) -> dict[str, Any]:
-    """The ``results --json`` object (importable elsewhere)."""
-    return {"kind": "gil-tui-results", "format": EXPORT_FORMAT, "machine": dict(machine or {}),
-            "history": path, "entries": [e.to_dict() for e in entries],
-            "warnings": list(warnings)}
-
-
-def _history_table(entries: list[HistoryEntry]) -> tuple[tuple[str, ...], list[list[str]]]:
-    head = ("date", "machine", "source", "python", "gil", "workload", "mode", "workers", "wall",
-            "busy cores", "speedup")
-    rows = []
-    for e, speedup in zip(entries, entry_speedups(entries)):
-        r = e.result
-        interp = r.interpreter
-        version = interp.version + ("t" if interp.free_threaded else "")
-        gil = "off" if interp.gil_enabled is False else "on"
-        source = e.source if not e.imported else f"imported ({e.origin or '?'})"
-        what = r.spec.workload.value
-        if r.spec.workload is not Workload.IO and r.spec.workload is not Workload.SLEEP:
-            what += f" x{r.spec.scale:g}"
-        rows.append([date_text(r.started_at), e.machine_label, source, version, gil, what,
-                     r.spec.mode.value, str(r.spec.workers), seconds_text(r.wall_s),
-                     f"{r.busy_cores:.2f}", "-" if speedup is None else fmt_speedup(speedup)])
-    return head, rows
-
-
-def history_markdown(entries: Iterable[HistoryEntry]) -> str:
-    items = list(entries)
-    head, rows = _history_table(items)
-    lines = ["| " + " | ".join(h.capitalize() for h in head) + " |",
-             "|" + "---|" * 7 + "---:|" * 4]
-    lines += ["| " + " | ".join(_md(x) for x in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-_CSV_HISTORY = ("date", "hostname", "cores", "source", "origin", "imported", "matrix", "python",
-                "version", "free_threaded", "gil_enabled", "workload", "mode", "workers", "tasks",
-                "scale", "delay_ms", "start_method", "wall_s", "cpu_s", "busy_cores", "speedup")
-
-
-def history_csv(entries: Iterable[HistoryEntry]) -> str:
-    items = list(entries)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_CSV_HISTORY, lineterminator="\n")
-    writer.writeheader()
-    for e, speedup in zip(items, entry_speedups(items)):
-        writer.writerow(_entry_row(e, speedup))
-    return out.getvalue()
-
-
-def history_text(entries: Iterable[HistoryEntry]) -> str:
-    items = list(entries)
-    if not items:
-        return "No runs in the history yet.\n"
-    head, rows = _history_table(items)
-    return "\n".join(_columns(head, rows)) + "\n"
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -11,28 +11,40 @@ source they had there as ``origin``).
 
 Safety:
 
-* An append is one ``os.write`` of one whole line on a descriptor opened with
-  ``O_APPEND``, under an exclusive ``flock`` where the platform has it, so
-  writers in several processes never interleave, and a crash loses at most the
-  line being written. If the file does not end with a newline (a writer died
-  mid-line), the new line starts on a line of its own.
-* Reading skips a corrupt line with a warning (returned, never printed) and keeps
-  every other line.
+* An append writes whole lines on a descriptor opened with ``O_APPEND``, under
+  an exclusive ``flock`` where the platform has it (one ``os.write`` for a run;
+  an import writes its lines under the same one lock), so writers in several
+  processes never interleave, and a crash loses at most the line being written.
+  If the file does not end with a newline (a writer died mid-line), the new
+  line starts on a line of its own.
+* A history that cannot be written (read-only file, full disk) is left exactly as
+  it is: the append raises :class:`HistoryError` ("the run was not saved").
+* Reading goes one line at a time (:meth:`HistoryStore.scan`: memory stays flat
+  whatever the number of runs); every line is checked field by field
+  (:mod:`gil_tui.engine.history.validate`) and a bad one is skipped with a
+  warning (returned, never printed), whatever it holds.
 * A file that cannot be read at all (a directory, no permission, binary garbage
   throughout) is reported and moved aside to ``history.jsonl.broken-<timestamp>``,
   never deleted; a fresh history starts in its place.
+* :meth:`HistoryStore.clear` never parses the file.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
+from gil_tui.engine.history.entry import (SOURCES, HistoryEntry, HistoryError, Warnings,
+                                          machine_cores, machine_key, machine_label)
+from gil_tui.engine.history.importing import ImportReport, NotAFileError, import_into
+from gil_tui.engine.history.validate import (MAX_LINE, EntryError, NotText, entry_from_dict,
+                                             parse_line, read_lines)
 from gil_tui.engine.run.results import RunResult
+from gil_tui.engine.text import bytes_text
 
 try:  # not on Windows: appends there rely on O_APPEND alone
     import fcntl
@@ -45,211 +57,16 @@ __all__ = [
     "HistoryError",
     "HistoryStore",
     "ImportReport",
+    "NotAFileError",
     "entry_from_dict",
+    "machine_cores",
     "machine_key",
     "machine_label",
-    "parse_document",
 ]
-
-SOURCES = ("live", "compare", "bench", "imported")
-_RUN_KEYS = ("format", "spec", "interpreter", "wall_s", "cpu_s")
-
-
-class HistoryError(RuntimeError):
-    """The history (or a file to import) cannot be used; the message says why, in one line."""
-
-
-def machine_key(machine: dict[str, Any] | None) -> tuple:
-    """Runs with the same key were made on the same machine."""
-    m = machine or {}
-    return (m.get("hostname"), m.get("cpu_model"), m.get("cpu_count_logical"), m.get("platform"))
-
-
-def machine_cores(machine: dict[str, Any] | None) -> int | None:
-    m = machine or {}
-    for name in ("cpu_count_usable", "cpu_count_logical", "cores"):
-        value = m.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return None
-
-
-def machine_label(machine: dict[str, Any] | None) -> str:
-    """``host (16 cores)``, or ``unknown machine``."""
-    m = machine or {}
-    host = m.get("hostname") or "unknown machine"
-    cores = machine_cores(m)
-    return f"{host} ({cores} core{'s' if cores != 1 else ''})" if cores else str(host)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of the history."""
-
-    result: RunResult
-    machine: dict[str, Any] = field(default_factory=dict)
-    source: str = "live"
-    matrix: str | None = None
-    imported: bool = False
-    #: for imported runs, the source they had on the machine they came from
-    origin: str | None = None
-
-    @property
-    def machine_key(self) -> tuple:
-        return machine_key(self.machine)
-
-    @property
-    def machine_label(self) -> str:
-        return machine_label(self.machine)
-
-    @property
-    def cores(self) -> int | None:
-        return machine_cores(self.machine) or self.result.interpreter.cpu_count
-
-    def to_dict(self) -> dict[str, Any]:
-        data = self.result.to_dict()
-        data["machine"] = dict(self.machine)
-        data["source"] = self.source
-        data["matrix"] = self.matrix
-        data["imported"] = self.imported
-        if self.origin is not None:
-            data["origin"] = self.origin
-        return data
-
-    def as_imported(self) -> "HistoryEntry":
-        if self.imported:
-            return self
-        return HistoryEntry(self.result, self.machine, "imported", self.matrix, True,
-                            origin=self.source)
-
-    def identity(self) -> tuple:
-        """Two entries with the same identity are the same run (used to skip re-imports)."""
-        r = self.result
-        return (machine_key(self.machine), round(r.started_at, 3), r.interpreter.path,
-                r.spec.workload.value, r.spec.mode.value, r.spec.workers, round(r.wall_s, 6))
-
-
-def entry_from_dict(data: Any, *, machine: dict[str, Any] | None = None) -> HistoryEntry:
-    """Build an entry from one decoded line; raises ValueError when it is not one of ours."""
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-    missing = [k for k in _RUN_KEYS if k not in data]
-    if missing:
-        raise ValueError(f"not a gil-tui run (missing {', '.join(missing)})")
-    if data["format"] != 1:
-        raise ValueError(f"run format {data['format']!r} is not one this gil-tui reads (1)")
-    try:
-        result = RunResult.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"not a valid run: {exc}") from None
-    found = data.get("machine")
-    if not isinstance(found, dict):
-        found = machine or {}
-    source = data.get("source")
-    if source not in SOURCES:
-        source = "live"
-    matrix = data.get("matrix")
-    origin = data.get("origin")
-    return HistoryEntry(
-        result=result,
-        machine=dict(found),
-        source=source,
-        matrix=matrix if isinstance(matrix, str) else None,
-        imported=data.get("imported") is True or source == "imported",
-        origin=origin if isinstance(origin, str) else None,
-    )
-
-
-def _looks_binary(raw: bytes) -> bool:
-    if b"\x00" in raw:
-        return True
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def _parse_lines(raw: bytes, name: str) -> tuple[list[HistoryEntry], list[str], int]:
-    """Entries, warnings and how many non-blank lines there were."""
-    entries: list[HistoryEntry] = []
-    warnings: list[str] = []
-    lines = 0
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        lines += 1
-        try:
-            data = json.loads(line.decode("utf-8"))
-            entries.append(entry_from_dict(data))
-        except (UnicodeDecodeError, ValueError) as exc:
-            reason = "not valid JSON" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            if isinstance(exc, UnicodeDecodeError):
-                reason = "not UTF-8 text"
-            warnings.append(f"{name}, line {number}: skipped ({reason})")
-    return entries, warnings, lines
-
-
-def parse_document(raw: bytes, name: str) -> tuple[list[HistoryEntry], list[str]]:
-    """Entries from a history file, a ``results --json`` or a ``compare --json`` output.
-
-    Raises :class:`HistoryError` when the file holds nothing of ours.
-    """
-    text = raw.strip()
-    if not text:
-        raise HistoryError(f"{name} is empty")
-    if text.startswith(b"{"):
-        try:
-            whole = json.loads(text.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            whole = None  # several lines: a history file
-        if isinstance(whole, dict) and whole.get("kind") in ("gil-tui-compare", "gil-tui-results"):
-            return _parse_export(whole, name)
-        if isinstance(whole, dict) and "spec" in whole and "machine" not in whole:
-            raise HistoryError(
-                f"{name} is a single run without a machine description (a `bench --json` "
-                "output?); import a `compare --json` or `results --json` file or a history file")
-    entries, warnings, lines = _parse_lines(raw, name)
-    if not entries:
-        raise HistoryError(
-            f"{name} is not a gil-tui history or `compare --json`/`results --json` file "
-            f"(none of its {lines} line(s) is a gil-tui run)")
-    return entries, warnings
-
-
-def _parse_export(whole: dict[str, Any], name: str) -> tuple[list[HistoryEntry], list[str]]:
-    items = whole.get("runs") if whole.get("kind") == "gil-tui-compare" else whole.get("entries")
-    if not isinstance(items, list):
-        raise HistoryError(f"{name}: a {whole.get('kind')} file without its list of runs")
-    machine = whole.get("machine") if isinstance(whole.get("machine"), dict) else None
-    entries, warnings = [], []
-    for n, item in enumerate(items, start=1):
-        try:
-            entries.append(entry_from_dict(item, machine=machine))
-        except ValueError as exc:
-            warnings.append(f"{name}, run {n}: skipped ({exc})")
-    if not entries:
-        raise HistoryError(f"{name} holds no run gil-tui can read")
-    return entries, warnings
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    added: int
-    duplicates: int
-    machines: tuple[str, ...]
-    warnings: tuple[str, ...]
-
-    def summary(self) -> str:
-        where = ", ".join(self.machines) or "an unknown machine"
-        text = f"imported {self.added} run{'s' if self.added != 1 else ''} from {where}"
-        if self.duplicates:
-            text += f" ({self.duplicates} already in the history, skipped)"
-        return text
 
 
 class HistoryStore:
-    """The history file: append, load, clear, import."""
+    """The history file: append, scan, load, clear, import."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None,
                  machine: dict[str, Any] | None = None) -> None:
@@ -259,7 +76,7 @@ class HistoryStore:
             path = paths.history_path()
         self.path = Path(path)
         self._machine = machine
-        #: Where a broken history was moved to by the last load() or append(), if anywhere.
+        #: Where a broken history was moved to by the last scan() or append(), if anywhere.
         self.moved_aside: Path | None = None
 
     @property
@@ -281,67 +98,133 @@ class HistoryStore:
 
     def append(self, result: RunResult, *, source: str = "live",
                matrix: str | None = None) -> HistoryEntry:
-        """Add one run; raises HistoryError when the file cannot be written."""
+        """Add one run; raises HistoryError when the file cannot be written (the run is not
+        saved, and the history is left as it is)."""
         entry = self.entry(result, source=source, matrix=matrix)
-        self._write_lines([entry])
+        self.append_payload([self.encode(entry)])
         return entry
 
     def append_entries(self, entries: Iterable[HistoryEntry]) -> int:
-        """Add entries as they are (one write for all of them)."""
-        items = list(entries)
-        if items:
-            self._write_lines(items)
-        return len(items)
+        """Add entries as they are (one locked write for all of them)."""
+        chunks = [self.encode(e) for e in entries]
+        if chunks:
+            self.append_payload(chunks)
+        return len(chunks)
 
-    def _write_lines(self, entries: list[HistoryEntry]) -> None:
-        payload = b"".join(
-            json.dumps(e.to_dict(), separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
-            for e in entries)
+    @staticmethod
+    def encode(entry: HistoryEntry) -> bytes:
+        """The history line of an entry."""
+        return json.dumps(entry.to_dict(), separators=(",", ":"),
+                          allow_nan=False).encode("utf-8") + b"\n"
+
+    def append_payload(self, chunks: Iterable[bytes]) -> None:
+        """Append whole lines (made by :meth:`encode`), under one lock; raises HistoryError.
+        ``chunks`` is iterated again if the first try found a directory in the way."""
         try:
-            self._append_bytes(payload)
-        except (IsADirectoryError, PermissionError) as exc:
-            # cannot be written as it is: keep it, start afresh next to it
-            self._move_aside(exc)
-            try:
-                self._append_bytes(payload)
-            except OSError as again:
-                raise HistoryError(f"cannot write the history {self.path}: "
-                                   f"{again.strerror or again}") from None
+            self._append_bytes(chunks)
+            return
         except OSError as exc:
-            raise HistoryError(f"cannot write the history {self.path}: {exc.strerror or exc}") from None
+            if not self._unusable(exc):
+                raise HistoryError(f"cannot write the history {self.path}: "
+                                   f"{exc.strerror or exc}") from None
+            self._move_aside(exc)  # a directory, or a file we can neither read nor write
+        try:
+            self._append_bytes(chunks)
+        except OSError as again:
+            raise HistoryError(f"cannot write the history {self.path}: "
+                               f"{again.strerror or again}") from None
 
-    def _append_bytes(self, payload: bytes) -> None:
+    def _unusable(self, exc: OSError) -> bool:
+        """A directory in the file's place, or a file that cannot be read either.
+
+        A history that can be read is never moved aside because it cannot be
+        written: its runs would vanish from `results` and the Compare tab."""
+        if isinstance(exc, IsADirectoryError):
+            return True
+        if not isinstance(exc, PermissionError) or not self.path.exists():
+            return False
+        return not os.access(self.path, os.R_OK)
+
+    def _append_bytes(self, chunks: Iterable[bytes]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             _lock(fd)
             size = os.fstat(fd).st_size
             if size and hasattr(os, "pread") and os.pread(fd, 1, size - 1) != b"\n":
-                payload = b"\n" + payload  # a writer died mid-line: start a line of our own
-            view = memoryview(payload)
-            while view:  # one write in practice; a short write (disk full) goes on
-                written = os.write(fd, view)
-                view = view[written:]
+                _write_all(fd, b"\n")  # a writer died mid-line: start a line of our own
+            for chunk in chunks:
+                _write_all(fd, chunk)
         finally:
             os.close(fd)  # closing releases the lock
 
     # ------------------------------------------------------------- reading
 
+    def scan(self, warnings: list[str] | None = None) -> Iterator[HistoryEntry]:
+        """Every readable entry, oldest first, one line at a time.
+
+        What was skipped is added to ``warnings`` (at most about twenty lines,
+        the rest counted) when the scan ends. A history that is binary garbage
+        throughout is moved aside once the scan has read it all.
+        """
+        self.moved_aside = None
+        notes = Warnings()
+        try:
+            yield from self._scan(notes)
+        finally:
+            if warnings is not None:
+                warnings.extend(notes.lines())
+
+    def _scan(self, notes: Warnings) -> Iterator[HistoryEntry]:
+        try:
+            mode = os.stat(self.path).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(21, "Is a directory")
+            if not stat.S_ISREG(mode):
+                notes.add(f"the history {self.path} is not a regular file; it was left as it is")
+                return
+            f = open(self.path, "rb")
+        except FileNotFoundError:
+            return
+        except (IsADirectoryError, PermissionError) as exc:
+            notes.add(self._move_aside(exc))
+            return
+        except OSError as exc:
+            notes.add(f"cannot read the history {self.path}: {exc.strerror or exc}")
+            return
+        name = self.path.name
+        lines = entries = 0
+        braces = binary = False
+        with f:
+            try:
+                for number, line in read_lines(f):
+                    lines += 1
+                    if line is None:
+                        notes.add(f"{name}, line {number}: skipped (longer than "
+                                  f"{bytes_text(MAX_LINE)})")
+                        continue
+                    braces = braces or line.lstrip().startswith(b"{")
+                    binary = binary or b"\x00" in line
+                    try:
+                        entry = parse_line(line)
+                    except EntryError as exc:
+                        binary = binary or isinstance(exc, NotText)
+                        notes.add(f"{name}, line {number}: skipped ({exc})")
+                        continue
+                    entries += 1
+                    yield entry
+            except OSError as exc:  # an I/O error halfway: what was read stays
+                notes.add(f"cannot read the rest of the history {self.path}: "
+                          f"{exc.strerror or exc}")
+                return
+        if not entries and lines and (binary or not braces):
+            notes.items, notes.more = [], 0  # one line says it all
+            notes.add(self._move_aside(None))
+
     def load(self) -> tuple[list[HistoryEntry], list[str]]:
         """Every readable entry, oldest first, and warnings for what was skipped."""
-        self.moved_aside = None
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return [], []
-        except (IsADirectoryError, PermissionError) as exc:
-            return [], [self._move_aside(exc)]
-        except OSError as exc:
-            return [], [f"cannot read the history {self.path}: {exc.strerror or exc}"]
-        entries, warnings, lines = _parse_lines(raw, self.path.name)
-        if not entries and lines and (_looks_binary(raw) or not any(
-                line.lstrip().startswith(b"{") for line in raw.split(b"\n"))):
-            return [], [self._move_aside(None)]
+        warnings: list[str] = []
+        entries = list(self.scan(warnings))
         return entries, warnings
 
     def _move_aside(self, exc: OSError | None) -> str:
@@ -350,7 +233,7 @@ class HistoryStore:
         if isinstance(exc, IsADirectoryError):
             why = "it is a directory"
         elif isinstance(exc, PermissionError):
-            why = "it cannot be read or written (permission denied)"
+            why = "it cannot be read (permission denied)"
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
         n = 1
@@ -369,53 +252,58 @@ class HistoryStore:
     # ------------------------------------------------------------- the rest
 
     def clear(self) -> int:
-        """Empty the history; returns how many runs it held."""
-        entries, _ = self.load()
+        """Empty the history; returns how many lines (runs) it held. Never parses them."""
         try:
-            fd = os.open(self.path, os.O_RDWR)
+            fd = os.open(self.path, os.O_RDWR | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             return 0
         except OSError as exc:
             raise HistoryError(f"cannot clear the history {self.path}: {exc.strerror or exc}") from None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise HistoryError(f"cannot clear the history {self.path}: not a regular file")
             _lock(fd)
+            count = _count_lines(fd)
             os.ftruncate(fd, 0)
+        except OSError as exc:
+            raise HistoryError(f"cannot clear the history {self.path}: {exc.strerror or exc}") from None
         finally:
             os.close(fd)
-        return len(entries)
+        return count
 
     def import_file(self, path: str | os.PathLike[str]) -> ImportReport:
         """Add the runs of a history or ``compare --json``/``results --json`` file made elsewhere.
 
         Imported runs keep the machine they came from and are labelled
-        ``imported``; runs already in the history are skipped. A file that is not
-        ours raises HistoryError and changes nothing.
+        ``imported``; runs already in the history are skipped. The file is
+        streamed (see :mod:`gil_tui.engine.history.importing`): a regular file of
+        at most 50 MiB. A file that is not ours raises HistoryError and changes
+        nothing; a FIFO, a device or a directory raises :class:`NotAFileError`.
         """
-        source = Path(path)
-        try:
-            raw = source.read_bytes()
-        except IsADirectoryError:
-            raise HistoryError(f"{source} is a directory, not a file to import") from None
-        except OSError as exc:
-            raise HistoryError(f"cannot read {source}: {exc.strerror or exc}") from None
-        if _looks_binary(raw):
-            raise HistoryError(f"{source} is not a gil-tui file (binary content)")
-        found, warnings = parse_document(raw, source.name)
-        current, _ = self.load()
-        seen = {e.identity() for e in current}
-        fresh, duplicates = [], 0
-        for entry in found:
-            key = entry.identity()
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            fresh.append(entry.as_imported())
-        self.append_entries(fresh)
-        machines = tuple(dict.fromkeys(e.machine_label for e in fresh or found))
-        return ImportReport(len(fresh), duplicates, machines, tuple(warnings))
+        return import_into(self, path)
 
 
 def _lock(fd: int) -> None:
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # one write in practice; a short write (disk full) goes on
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _count_lines(fd: int) -> int:
+    """Non-blank lines of an open file, read in chunks (never parsed, never held whole)."""
+    count, pending = 0, False
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return count + pending
+        *whole, last = chunk.split(b"\n")
+        for part in whole:
+            count += pending or bool(part.strip())
+            pending = False
+        pending = pending or bool(last.strip())

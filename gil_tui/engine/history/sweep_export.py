@@ -1,22 +1,29 @@
-"""`gil-tui compare WORKLOAD --sweep MODE`: the scaling view, headless.
+"""The scaling sweep as text, Markdown, CSV and JSON (``gil-tui compare --sweep``,
+and the Compare tab's copy).
 
 Text: one row per worker count (wall, speedup, the ideal speedup, the Amdahl
-fit's speedup, busy cores) and the fit in words. ``--json``: one object
+fit's speedup, busy cores) and the fit in words. ``json``: one object
 (``kind: gil-tui-sweep``: points, ideal, fit with its curve, fit_text).
-``--markdown`` and ``--csv``: the rows.
+``markdown`` and ``csv``: the rows. The interpreter's path and the errors did not
+come from gil-tui: they are cleaned (:func:`~gil_tui.engine.text.clean_line`).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-from typing import Any, TextIO
+from typing import Any
 
-PROG = "gil-tui compare"
+from gil_tui.engine.compare.sweep import SweepResult
+from gil_tui.engine.history.export import dumps
+from gil_tui.engine.text import clean_line, plural, seconds, speedup
+
+__all__ = ["format_sweep"]
+
+_FIELDS = ["workers", "median_s", "speedup", "ideal", "fitted", "busy_cores", "runs"]
 
 
-def _rows(result: Any) -> list[dict[str, Any]]:
+def _rows(result: SweepResult) -> list[dict[str, Any]]:
     fit = result.fit
     ideal = dict(result.ideal)
     rows = []
@@ -28,37 +35,40 @@ def _rows(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _caption(result: Any) -> str:
+def _caption(result: SweepResult) -> str:
     plan = result.plan
     base = result.baseline_s
     text = (f"{plan.workload.value}, {plan.mode.value} on {plan.target.full} "
-            f"({plan.target.path}), {plan.cores} cores, {plan.tasks} tasks")
+            f"({plan.target.path}), {plural(plan.cores, 'core')}, {plural(plan.tasks, 'task')}")
     if base:
-        text += f"; sequential {base:.3f} s"
-    return text
+        text += f"; sequential {seconds(base)}"
+    return clean_line(text)
 
 
-def format_sweep(result: Any, fmt: str) -> str:
-    from gil_tui.engine.history import export
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def format_sweep(result: SweepResult, fmt: str) -> str:
+    """``fmt``: ``json``, ``csv``, ``markdown`` or ``text``."""
     if fmt == "json":
-        return export.dumps(result.to_dict()) + "\n"
+        return dumps(result.to_dict()) + "\n"
     rows = _rows(result)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["workers", "median_s", "speedup", "ideal",
-                                                 "fitted", "busy_cores", "runs"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue()
-    show = lambda v, suffix="x": "-" if v is None else f"{v:.2f}{suffix}"  # noqa: E731
-    table = [[str(r["workers"]), export.seconds_text(r["median_s"]), show(r["speedup"]),
-              show(r["ideal"]), show(r["fitted"]), show(r["busy_cores"], "")] for r in rows]
+        return _csv(rows)
+    busy = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+    table = [[str(r["workers"]), seconds(r["median_s"]), speedup(r["speedup"]),
+              speedup(r["ideal"]), speedup(r["fitted"]), busy(r["busy_cores"])] for r in rows]
     head = ["workers", "wall", "speedup", "ideal", "Amdahl fit", "busy cores"]
-    errors = [f"{k}: {v}" for k, v in result.errors.items()]
+    errors = [clean_line(f"{k}: {v}") for k, v in result.errors.items()]
     if fmt == "markdown":
-        lines = [f"**{_caption(result)}**", "", "| " + " | ".join(h.capitalize() for h in head)
-                 + " |", "|" + "---:|" * len(head)]
+        caption = _caption(result).replace("|", "\\|")
+        lines = [f"**{caption}**", "", "| " + " | ".join(h.capitalize() for h in head) + " |",
+                 "|" + "---:|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in table]
         lines += ["", result.fit_text] + [f"Failed: {e}" for e in errors]
         return "\n".join(lines) + "\n"
@@ -69,35 +79,3 @@ def format_sweep(result: Any, fmt: str) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
     lines += ["", result.fit_text] + [f"failed: {e}" for e in errors]
     return "\n".join(lines) + "\n"
-
-
-def run_sweep(args: argparse.Namespace, target: Any, history: Any, progress: Any,
-              out: TextIO, err: TextIO) -> int:
-    from gil_tui.commands.compare import run_cancellable
-    from gil_tui.engine.compare.sweep import Sweep, SweepPlan
-
-    if not target.supported:
-        print(f"{PROG}: {target.reason or target.path + ' cannot run the benchmarks'}", file=err)
-        return 1
-    try:
-        plan = SweepPlan.make(args.workload, args.sweep, target, max_workers=args.workers,
-                              scale=args.scale, repeat=args.repeat, delay_ms=args.delay_ms)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=err)
-        return 2
-    sweep = Sweep(plan, history=history,
-                  on_progress=progress.on_progress if progress else None,
-                  on_event=progress.on_event if progress else None)
-    result, interrupted = run_cancellable(sweep)
-    if progress:
-        progress.clear()
-    if interrupted:
-        print(f"{PROG}: interrupted; the worker and its processes were stopped", file=err)
-        return 130
-    out.write(format_sweep(result, args.format))
-    out.flush()
-    if result.errors:
-        print(f"{PROG}: {len(result.errors)} of the sweep's runs failed (see the output)",
-              file=err)
-        return 1
-    return 0

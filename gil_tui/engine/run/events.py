@@ -13,8 +13,11 @@ clock), or ``None`` for errors the runner makes up itself.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Union
+
+from gil_tui.engine.text import clean_line
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -31,6 +34,8 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION = 1
+#: the longest label kept from a worker (``hello.subinterpreters_api``); longer ones are cut
+MAX_LABEL = 64
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ class Hello:
     total_steps: int = 0
     workers: int = 0
     tasks: int = 0
+    #: subinterpreters mode: the API the worker used (``concurrent.interpreters``,
+    #: ``_interpreters (private, 3.13)``, ``_xxsubinterpreters (private, 3.12)``); None
+    #: in the other modes and from workers that predate it
+    subinterpreters_api: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +157,10 @@ class Result:
 
 @dataclass(frozen=True)
 class Error:
-    """The run failed. ``kind``: ``worker`` (the worker said so), ``crash`` (it died
-    or its output stopped), ``protocol`` (it speaks another version),
+    """The run failed. ``kind``: ``worker`` (the worker said so), ``unsupported`` (the
+    worker said this interpreter cannot run the mode at all, before any work:
+    ``unsupported: true``, e.g. subinterpreters before CPython 3.12), ``crash`` (it
+    died or its output stopped), ``protocol`` (it speaks another version),
     ``cancelled``, ``timeout`` or ``start`` (it could not be launched)."""
 
     message: str
@@ -162,6 +173,11 @@ class Error:
     def cancelled(self) -> bool:
         return self.kind == "cancelled"
 
+    @property
+    def unsupported(self) -> bool:
+        """The interpreter cannot run the mode at all; nothing was run."""
+        return self.kind == "unsupported"
+
 
 Event = Union[Hello, WorkerStart, Progress, WorkerDone, Result, Error]
 
@@ -170,8 +186,12 @@ class _Bad(Exception):
     pass
 
 
+#: the largest whole number believed (a pid, a thread id, a count): any more is not a worker's
+MAX_INT = 2 ** 64
+
+
 def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
         raise _Bad
     return value
 
@@ -183,7 +203,13 @@ def _opt_int(value: Any) -> int | None:
 def _num(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise _Bad from None
+    if not math.isfinite(number):  # NaN, Infinity
+        raise _Bad
+    return number
 
 
 def _opt_num(value: Any) -> float | None:
@@ -200,6 +226,13 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else _str(value)
 
 
+def _label(value: Any) -> str | None:
+    """A short label for people (an API name): None unless a non-empty string; cleaned."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return clean_line(value.strip(), max_len=MAX_LABEL)
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Bad
@@ -207,8 +240,8 @@ def _bool(value: Any) -> bool:
 
 
 def _hello(d: dict[str, Any], t: float) -> Hello:
-    info = d.get("version_info") or ()
-    if not isinstance(info, list) or not all(isinstance(x, int) for x in info):
+    info = d.get("version_info") or []
+    if not isinstance(info, list):
         raise _Bad
     return Hello(
         t=t,
@@ -224,10 +257,11 @@ def _hello(d: dict[str, Any], t: float) -> Hello:
         aiohttp=_bool(d.get("aiohttp", False)),
         io_client=_opt_str(d.get("io_client")),
         platform=_str(d.get("platform", "")),
-        version_info=tuple(info),
+        version_info=tuple(_int(x) for x in info),
         total_steps=_int(d.get("total_steps", 0)),
         workers=_int(d.get("workers", 0)),
         tasks=_int(d.get("tasks", 0)),
+        subinterpreters_api=_label(d.get("subinterpreters_api")),
     )
 
 
@@ -250,10 +284,16 @@ def _result(d: dict[str, Any], t: float) -> Result:
 
 
 def _error(d: dict[str, Any], t: float) -> Error:
+    if d.get("cancelled") is True:
+        kind = "cancelled"
+    elif d.get("unsupported") is True:
+        kind = "unsupported"
+    else:
+        kind = "worker"
     return Error(
         message=_str(d["message"]),
         t=t,
-        kind="cancelled" if d.get("cancelled") is True else "worker",
+        kind=kind,
         exit_code=_opt_int(d.get("exit_code")),
     )
 
@@ -283,20 +323,23 @@ def parse_event(obj: Any) -> Event | None:
         return None
     version = obj.get("v")
     if version != PROTOCOL_VERSION:
+        # a scalar as it reads (v2, vNone), cleaned and short; a list or an object: v?
+        shown = "?" if isinstance(version, (list, dict)) else clean_line(str(version), max_len=20)
         return Error(
             message=(
-                f"the worker speaks protocol v{version} but this gil-tui reads v{PROTOCOL_VERSION}; "
+                f"the worker speaks protocol v{shown} but this gil-tui reads v{PROTOCOL_VERSION}; "
                 "use the worker that ships with this gil-tui"
             ),
             kind="protocol",
         )
-    builder = _BUILDERS.get(obj.get("event"))  # type: ignore[arg-type]
+    event = obj.get("event")
+    builder = _BUILDERS.get(event) if isinstance(event, str) else None
     if builder is None:
         return None
     try:
         t = _num(obj.get("t", 0.0))
         return builder(obj, t)
-    except (_Bad, KeyError, TypeError, ValueError):
+    except (_Bad, KeyError, TypeError, ValueError, OverflowError, RecursionError):
         return None
 
 
@@ -309,6 +352,6 @@ def parse_line(line: str | bytes) -> Event | None:
         return None
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a number too long, nested too deeply
         return None
     return parse_event(obj)

@@ -3,22 +3,47 @@
 :class:`RunResult` is what ``gil-tui bench --json`` prints and what the history
 will store: the spec, the interpreter that ran it, wall time (create + run +
 join of the workers), start-up time (until the last worker started), CPU
-seconds (worker process and its children, during the run) and one entry per
-worker. ``to_dict()`` / ``from_dict()`` round-trip through JSON.
+seconds (worker process and its children, during the run), one entry per
+worker, and how many cores *other* programs kept busy meanwhile
+(``others_cores``, :mod:`gil_tui.engine.run.share`; None when not measured, as
+in runs recorded before it was) and, in subinterpreters mode, the API the
+worker used (``subinterpreters_api``; :func:`api_text` says it for people, and
+whether it is private). ``to_dict()`` / ``from_dict()`` round-trip through JSON.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from gil_tui.engine.run.events import Error, Event, Hello, Result, WorkerStat
+from gil_tui.engine.run.events import Error, Hello, Result, WorkerStat
 from gil_tui.engine.run.spec import RunSpec
+from gil_tui.engine.text import gil_label
 
-__all__ = ["InterpreterInfo", "RunResult", "RunError", "FORMAT_VERSION"]
+__all__ = ["InterpreterInfo", "RunResult", "RunError", "FORMAT_VERSION", "api_private",
+           "api_text"]
 
 FORMAT_VERSION = 1
+
+
+def api_private(api: str | None) -> bool:
+    """Whether the worker's ``subinterpreters_api`` is a private module (3.12, 3.13)."""
+    return bool(api) and "(private" in str(api)
+
+
+def api_text(api: str | None) -> str:
+    """The subinterpreters API for people: ``concurrent.interpreters``, or
+    ``_interpreters (private in 3.13: may change)``; "" without one."""
+    if not api:
+        return ""
+    name, _, rest = str(api).partition(" (")
+    if not api_private(api):
+        return str(api)
+    version = rest.rstrip(")").partition(",")[2].strip()
+    where = f" in {version}" if version else ""
+    return f"{name} (private{where}: may change)"
 
 
 class RunError(RuntimeError):
@@ -42,10 +67,8 @@ class InterpreterInfo:
     executable: str = ""
 
     def label(self) -> str:
-        if self.free_threaded:
-            gil = "free-threaded, GIL " + ("on" if self.gil_enabled else "off")
-            return f"{self.version}t ({gil})"
-        return f"{self.version} (GIL)"
+        """``3.13.1 (GIL)``, ``3.14.0t (free-threaded, GIL off)``."""
+        return gil_label(self.version, self.free_threaded, self.gil_enabled, long=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,30 +119,15 @@ class RunResult:
     io_client: str | None = None
     tasks: int = 0
     started_at: float = field(default_factory=time.time)
+    #: cores other programs kept busy on average during the run; None: not measured
+    others_cores: float | None = None
+    #: subinterpreters mode: the API the worker used (``hello.subinterpreters_api``)
+    subinterpreters_api: str | None = None
 
     @property
     def busy_cores(self) -> float:
         """CPU seconds per wall second: about 1.0 when one core did all the work."""
         return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
-
-    @classmethod
-    def from_events(
-        cls, spec: RunSpec, events: Iterable[Event], *, python: str | None = None
-    ) -> "RunResult":
-        """Build from a run's events; raises RunError if they hold an Error or no Result."""
-        hello: Hello | None = None
-        result: Result | None = None
-        for event in events:
-            if isinstance(event, Error):
-                raise RunError(event)
-            if isinstance(event, Hello):
-                hello = event
-            elif isinstance(event, Result):
-                result = event
-        if hello is None or result is None:
-            missing = "hello" if hello is None else "result"
-            raise RunError(Error(f"the run ended without a {missing} event", kind="crash"))
-        return cls.from_hello_result(spec, hello, result, python=python)
 
     @classmethod
     def from_hello_result(
@@ -130,6 +138,7 @@ class RunResult:
         *,
         python: str | None = None,
         started_at: float | None = None,
+        others_cores: float | None = None,
     ) -> "RunResult":
         return cls(
             spec=spec,
@@ -143,6 +152,8 @@ class RunResult:
             io_client=hello.io_client,
             tasks=result.tasks or spec.effective_tasks,
             started_at=started_at if started_at is not None else time.time(),
+            others_cores=others_cores,
+            subinterpreters_api=hello.subinterpreters_api,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,6 +170,8 @@ class RunResult:
             "io_client": self.io_client,
             "tasks": self.tasks,
             "started_at": self.started_at,
+            "others_cores": self.others_cores,
+            "subinterpreters_api": self.subinterpreters_api,
             "workers": [w.to_dict() for w in self.workers],
         }
 
@@ -176,4 +189,19 @@ class RunResult:
             io_client=d.get("io_client"),
             tasks=int(d.get("tasks", 0)),
             started_at=float(d.get("started_at", 0.0)),
+            others_cores=_optional_float(d.get("others_cores")),
+            subinterpreters_api=_optional_text(d.get("subinterpreters_api")),
         )
+
+
+def _optional_text(value: Any) -> str | None:
+    """A label that old lines do not have (None), or that is not a string (None)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _optional_float(value: Any) -> float | None:
+    """A figure that old lines do not have (None), or that is not a finite number (None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and value >= 0 else None

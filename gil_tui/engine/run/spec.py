@@ -9,8 +9,7 @@ scale and the task count, never on the mode or the number of workers, so runs
 that differ only in mode or workers compare on the same work:
 
 * ``cpu``: ``scale`` x 15 million iterations of a pure-Python integer loop,
-  split into ``tasks`` equal tasks (default 8). Scale 1.0 takes about 3 s on
-  one core of the 2-core VM gil-tui was calibrated on (CPython 3.11).
+  split into ``tasks`` equal tasks (default 8).
 * ``hash``: ``scale`` x 1024 MiB of sha256 in 1 MiB buffers, split into
   ``tasks`` tasks (default 8); hashlib releases the GIL for such buffers.
 * ``io``: ``tasks`` HTTP GETs (default 16) of ``delay_ms`` each against the
@@ -18,11 +17,22 @@ that differ only in mode or workers compare on the same work:
 * ``sleep``: ``tasks`` sleeps (default 16) of ``delay_ms`` each; ``scale`` does
   not apply.
 
-``workers`` is how many run at once: threads, processes or coroutines pulling
-from one shared task queue. ``sequential`` always has exactly one worker (any
+How long a cpu or hash scale takes depends on the machine and the interpreter
+(scale 1.0: about 1 s on a fast core, 3 s or more on a slow one);
+:mod:`gil_tui.engine.run.calibration` measures it and picks the scale of a
+sequential run of about 5 s (``--scale auto``, the app's default).
+
+``workers`` is how many run at once: threads, processes, coroutines or
+subinterpreters (each run by a thread of its own) pulling from one shared task
+queue. ``sequential`` always has exactly one worker (any
 other value is normalised to 1, so a form can keep its workers setting when the
 mode changes). ``start_method`` only means something for ``processes`` and is
 normalised to ``None`` for the other modes.
+
+Which modes fit which workload: :func:`modes_for` (``asyncio`` for io and
+sleep only, ``subinterpreters`` for cpu, hash and sleep). Which modes an
+interpreter can run: :func:`mode_unavailable` (``subinterpreters`` need CPython
+3.12 or later, the first with a GIL per interpreter, PEP 684).
 """
 
 from __future__ import annotations
@@ -44,6 +54,9 @@ __all__ = [
     "MAX_SCALE",
     "MAX_DELAY_MS",
     "DEFAULT_TASKS",
+    "SUBINTERPRETERS_MIN_VERSION",
+    "modes_for",
+    "mode_unavailable",
 ]
 
 START_METHODS = ("fork", "spawn", "forkserver")
@@ -51,6 +64,9 @@ MAX_WORKERS = 256
 MAX_TASKS = 10_000
 MAX_SCALE = 100.0
 MAX_DELAY_MS = 10_000
+#: The first CPython whose subinterpreters can each have a GIL of their own (PEP 684);
+#: 3.11 has the private module too, but all its interpreters share one GIL.
+SUBINTERPRETERS_MIN_VERSION = (3, 12)
 
 
 class SpecError(ValueError):
@@ -76,9 +92,35 @@ class Mode(str, Enum):
     THREADS = "threads"
     PROCESSES = "processes"
     ASYNCIO = "asyncio"
+    SUBINTERPRETERS = "subinterpreters"
 
     def __str__(self) -> str:
         return self.value
+
+
+def modes_for(workload: Workload | str) -> tuple[Mode, ...]:
+    """The modes that can run ``workload``, in :class:`Mode` order."""
+    workload = Workload(workload)
+    return tuple(
+        mode for mode in Mode
+        if not (mode is Mode.ASYNCIO and not workload.io_bound)
+        and not (mode is Mode.SUBINTERPRETERS and workload is Workload.IO)
+    )
+
+
+def mode_unavailable(
+    mode: Mode | str, version_info: tuple[int, ...] | list[int], implementation: str = "cpython"
+) -> str | None:
+    """Why ``mode`` cannot run on an interpreter of that version, in a few words; None if it can.
+
+    Only the version is checked: a 3.12+ build without the subinterpreters module
+    is refused by the worker itself (one ``error`` event with ``unsupported``).
+    """
+    if Mode(mode) is not Mode.SUBINTERPRETERS:
+        return None
+    if implementation != "cpython" or tuple(version_info[:2]) < SUBINTERPRETERS_MIN_VERSION:
+        return "needs CPython 3.12+"
+    return None
 
 
 DEFAULT_TASKS = {Workload.CPU: 8, Workload.HASH: 8, Workload.IO: 16, Workload.SLEEP: 16}
@@ -145,6 +187,11 @@ class RunSpec:
             raise SpecError(
                 f"asyncio mode runs the I/O workloads only (io, sleep): {self.workload.value} "
                 "work would block the event loop; use threads or processes"
+            )
+        if self.mode is Mode.SUBINTERPRETERS and self.workload is Workload.IO:
+            raise SpecError(
+                "subinterpreters mode runs the cpu, hash and sleep workloads only: io needs "
+                "the latency server's HTTP client in every subinterpreter; use threads or asyncio"
             )
 
     @property

@@ -14,6 +14,15 @@ from gil_tui.engine.system.monitor import TreeSample
 from gil_tui.engine.run.spec import Mode, RunSpec
 
 
+def progress_fraction(done: float, total: float) -> float:
+    """How far something got, from 0 to 1: ``done`` out of ``total`` (0 while the total is unknown).
+
+    The one rule for a run's progress (steps done out of the run's steps) and for a
+    job of several runs (runs done, plus the current run's fraction, out of all runs).
+    """
+    return min(1.0, max(0.0, done / total)) if total > 0 else 0.0
+
+
 @dataclass
 class WorkerState:
     index: int
@@ -78,8 +87,7 @@ class RunTracker:
     def fraction(self) -> float:
         if self.result is not None:
             return 1.0
-        total = self.total_steps
-        return min(1.0, self.done_steps / total) if total else 0.0
+        return progress_fraction(self.done_steps, self.total_steps)
 
     def feed(self, event: Event) -> None:
         if isinstance(event, Hello):
