@@ -65,8 +65,10 @@ def test_internal_links_resolve(lesson) -> None:
 def test_try_it_is_a_runnable_selection(lesson) -> None:
     if not lesson.try_it:
         return
-    assert lesson.try_it["workload"] in {"cpu", "io", "sleep", "hash"}
-    assert lesson.try_it["mode"] in {"sequential", "threads", "processes", "asyncio"}
+    from gil_tui.engine.run.spec import Mode, Workload, modes_for
+
+    workload = Workload(lesson.try_it["workload"])
+    assert Mode(lesson.try_it["mode"]) in modes_for(workload)
     assert "## Try it" in lesson.body
     assert lesson.try_command().startswith("gil-tui bench --workload")
 
