@@ -1,5 +1,8 @@
 """The Live tab's selection (workload, mode, workers, ...) and the keys that cycle it.
 
+:func:`next_option` is how every key that steps through choices moves on (the
+Compare tab's too).
+
 Pure Python (no Textual), so the rules are tested on their own: asyncio only for
 I/O workloads, sequential means one worker, the start method only for processes.
 """
@@ -10,26 +13,23 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from gil_tui.engine.run.spec import MAX_WORKERS, Mode, RunSpec, Workload
+from gil_tui.engine.run.calibration import delay_ms_for
+from gil_tui.engine.run.spec import MAX_WORKERS, Mode, RunSpec, Workload, modes_for
 
 WORKLOADS = tuple(Workload)
-MODES = tuple(Mode)
 TASK_CHOICES: tuple[int | None, ...] = (None, 2, 4, 8, 16, 32, 64)
 SCALE_CHOICES = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 START_CHOICES: tuple[str | None, ...] = (None, "fork", "spawn", "forkserver")
 HZ_CHOICES = (1.0, 2.0, 4.0, 10.0)
 
 
-def _next(options: Sequence[Any], current: Any, step: int = 1) -> Any:
+def next_option(options: Sequence[Any], current: Any) -> Any:
+    """The option after ``current``, round and round; the first one if ``current`` is not one."""
     try:
         position = list(options).index(current)
     except ValueError:
         return options[0]
-    return options[(position + step) % len(options)]
-
-
-def modes_for(workload: Workload) -> tuple[Mode, ...]:
-    return MODES if workload.io_bound else tuple(m for m in MODES if m is not Mode.ASYNCIO)
+    return options[(position + 1) % len(options)]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Selection:
         return dataclasses.replace(self, **changes)
 
     def next_workload(self) -> "Selection":
-        workload = _next(WORKLOADS, self.workload)
+        workload = next_option(WORKLOADS, self.workload)
         mode = self.mode if self.mode in modes_for(workload) else Mode.THREADS
         workers = 16 if workload.io_bound and self.workers < 4 else self.workers
         if not workload.io_bound and self.workload.io_bound:
@@ -55,21 +55,35 @@ class Selection:
         return self.replace(workload=workload, mode=mode, workers=workers)
 
     def next_mode(self) -> "Selection":
-        return self.replace(mode=_next(modes_for(self.workload), self.mode))
+        return self.replace(mode=next_option(modes_for(self.workload), self.mode))
 
     def add_workers(self, step: int) -> "Selection":
         return self.replace(workers=min(MAX_WORKERS, max(1, self.workers + step)))
 
     def next_tasks(self) -> "Selection":
-        return self.replace(tasks=_next(TASK_CHOICES, self.tasks))
+        return self.replace(tasks=next_option(TASK_CHOICES, self.tasks))
 
     def next_scale(self) -> "Selection":
-        return self.replace(scale=_next(SCALE_CHOICES, self.scale))
+        return self.replace(scale=next_option(SCALE_CHOICES, self.scale))
 
     def next_start_method(self) -> "Selection":
-        return self.replace(start_method=_next(START_CHOICES, self.start_method))
+        return self.replace(start_method=next_option(START_CHOICES, self.start_method))
+
+    def next(self, what: str) -> "Selection":
+        """The next value of one control: ``workload``, ``mode``, ``tasks``, ``scale`` or
+        ``start`` (the start method)."""
+        steps = {"workload": self.next_workload, "mode": self.next_mode,
+                 "tasks": self.next_tasks, "scale": self.next_scale,
+                 "start": self.next_start_method}
+        return steps[what]()
 
     def to_spec(self) -> RunSpec:
+        """The run to start. For waiting work (io, sleep) the scale sets the length of
+        each wait (1.0: 100 ms, :func:`calibration.delay_ms_for`), so that ``s`` makes a
+        waiting run longer or shorter just as it does for CPU work."""
+        extra: dict[str, Any] = {}
+        if self.workload.io_bound:
+            extra["delay_ms"] = delay_ms_for(self.scale)
         return RunSpec(
             workload=self.workload,
             mode=self.mode,
@@ -78,6 +92,7 @@ class Selection:
             scale=self.scale,
             start_method=self.start_method if self.mode is Mode.PROCESSES else None,
             python=self.python,
+            **extra,
         )
 
     @classmethod

@@ -8,36 +8,49 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gil_tui.engine.run.session import RunRecord
+from gil_tui.ui.text import python_gil, speedup_cell
 
 COLUMNS = ("workload", "mode", "workers", "python", "wall", "speedup", "cores busy")
 
 
 def python_cell(record: RunRecord) -> str:
+    """``3.13.1 GIL``, ``3.14.0t GIL off`` (empty for a run without a result)."""
     if record.result is None:
         return ""
     info = record.result.interpreter
-    gil = "GIL off" if info.gil_enabled is False else "GIL"
-    return f"{info.version}{'t' if info.free_threaded else ''} {gil}"
+    label = info.version + ("t" if info.free_threaded else "")
+    return python_gil(label, info.free_threaded, info.gil_enabled)
 
 
-def speedup_cell(record: RunRecord) -> Text:
+#: After the speedup of a run whose machine was shared (other programs took cores it
+#: needed): the figure is noise, not a result (the explanation says so).
+SHARED_MARK = " *"
+SHARED_NOTE = "* other programs were busy: a noisy figure"
+TITLE = "Results, newest first"
+
+
+def outcome_cell(record: RunRecord) -> Text:
+    """The speedup in the colour of its level; ``?`` without a baseline; or why it failed.
+    Dimmed and marked when other programs took cores the run needed."""
     if record.result is None:
         return Text(record.status, style="yellow" if record.cancelled else "bold red")
     if record.speedup is None:
-        return Text("?", style="dim")
-    style = "bold green" if record.speedup >= 1.3 else "yellow" if record.speedup >= 0.9 \
-        else "red"
-    return Text(f"{record.speedup:.2f}x", style=style)
+        return Text("?" + (SHARED_MARK if record.shared else ""), style="dim")
+    if record.shared:
+        return speedup_cell(record.speedup, style="dim") + SHARED_MARK
+    return speedup_cell(record.speedup)
 
 
 class ResultsTable(DataTable):
     """Finished runs: what ran, how long it took, how much faster than sequential."""
 
+    # What the workers leave (they are sized to their rows first): at least a row.
     DEFAULT_CSS = """
-    ResultsTable { height: auto; max-height: 8; min-height: 3; }
+    ResultsTable { height: 1fr; min-height: 3; }
     """
 
     def on_mount(self) -> None:
+        self.border_title = TITLE
         self.cursor_type = "row"
         for name in COLUMNS:
             self.add_column(name, key=name)
@@ -56,9 +69,11 @@ class ResultsTable(DataTable):
                 workers,
                 python_cell(record),
                 f"{result.wall_s:.2f} s" if result else "",
-                speedup_cell(record),
+                outcome_cell(record),
                 f"{result.busy_cores:.2f}" if result else "",
                 key=str(n),
             )
         if records:
             self.move_cursor(row=0)
+        shared = any(r.shared for r in records)
+        self.border_title = TITLE + (f" · {SHARED_NOTE}" if shared else "")

@@ -1,4 +1,4 @@
-"""WorkersTable: each worker of the run with its thread or process, CPU % and progress."""
+"""WorkersTable: each worker of the Live run with its thread or process, CPU % and progress."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from gil_tui.engine.run.tracker import WorkerRow
+from gil_tui.engine.run.tracker import WorkerRow, progress_fraction
+from gil_tui.engine.text import bytes_text, plural
+from gil_tui.ui.text import cpu_cell
 from gil_tui.ui.widgets.core_bars import bar
 from gil_tui.ui.widgets.text_table import TextTable
 
@@ -21,29 +23,17 @@ WIDTHS = {"pid": 7, "tid": 9, "cpu": 6, "progress": 17, "rss": 10}
 MAX_ROWS = 200
 
 
-def human_bytes(value: int | None) -> str:
-    if value is None:
-        return ""
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
-
-
 def progress_cell(done: int, total: int, width: int = 8) -> Text:
     """This worker's share of the whole run's steps."""
     if not total:
         return Text("")
-    return Text.assemble((bar(done / total, width), "green"), f" {done / total:4.0%}")
+    share = progress_fraction(done, total)
+    return Text.assemble((bar(share, width), "green"), f" {share:4.0%}")
 
 
-def cpu_cell(percent: float | None) -> Text:
-    if percent is None:
-        return Text("–", style="dim")
-    style = "green" if percent < 50 else "yellow" if percent < 85 else "bold red"
-    return Text(f"{percent:5.0f}%", style=style, justify="right")
+def rss_cell(rss: int | None) -> str:
+    """The memory of a worker process; nothing for a thread (it shares its process's)."""
+    return "" if rss is None else bytes_text(rss)
 
 
 class WorkersTable(VerticalScroll):
@@ -54,8 +44,10 @@ class WorkersTable(VerticalScroll):
     the CPU).
     """
 
+    # As tall as its rows (the header and every worker), up to half the space below the
+    # cores, where it scrolls; the results below get the rest (see LivePane).
     DEFAULT_CSS = """
-    WorkersTable { height: 1fr; min-height: 3; }
+    WorkersTable { height: auto; min-height: 3; max-height: 50%; }
     """
 
     def compose(self) -> ComposeResult:
@@ -69,10 +61,10 @@ class WorkersTable(VerticalScroll):
         """Show exactly these rows (the first MAX_ROWS, then a count of the rest)."""
         hidden = max(0, len(rows) - MAX_ROWS)
         cells: list[list[str | Text]] = [
-            [row.label + (f" ✓ {row.tasks} tasks" if row.finished else ""),
+            [row.label + (f" ✓ {plural(row.tasks, 'task')}" if row.finished else ""),
              str(row.pid or ""), "" if row.tid is None else str(row.tid),
              cpu_cell(row.cpu_percent), progress_cell(row.done, row.total),
-             human_bytes(row.rss)]
+             rss_cell(row.rss)]
             for row in rows[:MAX_ROWS]
         ]
         if hidden:
