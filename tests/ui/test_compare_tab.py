@@ -8,12 +8,15 @@ snapshot) is the same on each run; the elapsed-time clock is frozen too.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from itertools import count
 
 import psutil
 import pytest
+from rich.console import Console
+from rich.segment import ControlType
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, SelectionList, TabbedContent, TabPane
@@ -22,20 +25,23 @@ from gil_tui.engine.compare import amdahl
 from gil_tui.engine.run.events import Error, Hello
 from gil_tui.engine.history.store import HistoryEntry, HistoryStore
 from gil_tui.engine.system.interpreters import Interpreter, probe
+from gil_tui.engine.compare.matrix import MatrixProgress
 from gil_tui.engine.compare.model import Cell, MatrixPlan, MatrixResult, Target
 from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
 from gil_tui.engine.run.spec import Mode, RunSpec, Workload
 from gil_tui.engine.compare.sweep import SweepPlan, SweepResult
 from gil_tui.ui.tabs.compare.canvas import BrailleCanvas
 from gil_tui.ui.tabs.compare.choice import CompareChoice, compare_command
-from gil_tui.ui.tabs.compare.rows import failure_text, seconds, span
+from gil_tui.ui.tabs.compare.jobs import running_text
+from gil_tui.ui.tabs.compare.rows import caption, failure_text, matrix_rows, span
 from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.compare.pane import ComparePane
 from gil_tui.ui.tabs.compare.cores import CompactCores
-from gil_tui.ui.tabs.compare.views import InterpreterPicker
+from gil_tui.ui.tabs.compare.picker import InterpreterPicker
+from gil_tui.ui.tabs.compare.scaling_view import ScalingView
 from gil_tui.ui.widgets.key_bar import KeyBar
 from gil_tui.ui.widgets.text_table import TextTable
-from gil_tui.ui.tabs.compare.chart import chart_text, plot_text
+from gil_tui.ui.tabs.compare.chart import chart_height, chart_text, plot_text
 
 HERE = {"hostname": "here", "cpu_count_logical": 2, "cpu_count_usable": 2, "platform": "Linux-x"}
 THERE = {"hostname": "laptop16", "cpu_count_logical": 16, "cpu_count_usable": 16,
@@ -52,12 +58,15 @@ PY313 = interp("/py/3.13", "3.13.1", source="current")
 PY314T = interp("/py/3.14t", "3.14.0", ft=True)
 BROKEN = interp("/py/broken", "3.12.0")
 
-#: (python, mode) -> wall times of successive runs: 3.13 threads do not scale, 3.14t's do
+#: (python, mode) -> wall times of successive runs: 3.13 threads do not scale, 3.14t's do;
+#: subinterpreters (each with its own GIL) scale on both
 WALLS = {
     ("/py/3.13", "sequential"): [2.0, 2.1, 1.98], ("/py/3.13", "threads"): [2.06, 2.1, 2.04],
     ("/py/3.13", "processes"): [1.04, 1.1, 1.06],
+    ("/py/3.13", "subinterpreters"): [1.12, 1.15, 1.1],
     ("/py/3.14t", "sequential"): [2.3, 2.32, 2.28], ("/py/3.14t", "threads"): [1.2, 1.22, 1.18],
     ("/py/3.14t", "processes"): [1.18, 1.2, 1.19],
+    ("/py/3.14t", "subinterpreters"): [1.25, 1.26, 1.24],
 }
 
 
@@ -70,15 +79,19 @@ def info_for(path: str, cores: int = 2) -> InterpreterInfo:
 class FakeRuns:
     """The matrix's run_fn: fixed wall times; /py/broken cannot start."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, later_delay: float | None = None) -> None:
         self.delay = delay
+        #: from the second call on (None: the same as ``delay``)
+        self.later_delay = later_delay
         self.calls: list[RunSpec] = []
         self.counters: dict[tuple[str, str], count] = {}
 
     async def __call__(self, spec, *, latency_url=None, on_event=None) -> RunResult:
         self.calls.append(spec)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        delay = self.delay if len(self.calls) == 1 or self.later_delay is None \
+            else self.later_delay
+        if delay:
+            await asyncio.sleep(delay)
         if spec.python == "/py/broken":
             raise RunError(Error("/py/broken failed to start: no such file", kind="start"))
         if on_event is not None:
@@ -102,11 +115,12 @@ class AmdahlRuns:
                          cpu_s=wall * n, workers=(), tasks=spec.effective_tasks)
 
 
-def services(tmp_path, run_fn=None, **extra) -> Services:
+def services(tmp_path, run_fn=None) -> Services:
+    """Fixed cores and a frozen clock; ``run_fn`` (None: real runs) makes every run."""
     store = tmp_path / "history.jsonl"
+    fixed = {} if run_fn is None else {"compare_run": run_fn}
     return Services(history=lambda: HistoryStore(store, machine=HERE), discover=lambda: [],
-                    extra={"compare_run_fn": run_fn, "compare_cores": 2,
-                           "compare_clock": lambda: 0.0, **extra})
+                    compare_cores=2, compare_clock=lambda: 0.0, **fixed)
 
 
 class PaneApp(App[None]):
@@ -167,9 +181,9 @@ def descendants() -> set[int]:
 
 async def run_matrix(pilot, pane: ComparePane, timeout: float = 20.0) -> None:
     """Press r and wait until that matrix (or sweep) has ended."""
-    before = pane._job
+    before = pane.job
     await pilot.press("r")
-    await wait_for(pilot, lambda: pane._job is not before and pane._job.is_finished
+    await wait_for(pilot, lambda: pane.job is not before and pane.job.done
                    and not pane.running, timeout)
     await pilot.pause()
 
@@ -241,7 +255,10 @@ async def test_waits_for_interpreters(tmp_path) -> None:
         assert not pane.running
         pane.set_interpreters([PY313])
         await pilot.pause()
-        assert "r runs 1 python x 3 modes x 3 = 9 runs" in text_of(app, "#cmp-progress")
+        assert "r runs 1 python x 4 modes x 3 = 12 runs" in text_of(app, "#cmp-progress")
+        pane.set_interpreters([PY313, interp("/py/3.11", "3.11.9")])
+        await pilot.pause()
+        assert "r runs 2 pythons x 3-4 modes x 3 = 21 runs" in text_of(app, "#cmp-progress")
 
 
 # ---------------------------------------------------------------- the matrix
@@ -249,19 +266,19 @@ async def test_waits_for_interpreters(tmp_path) -> None:
 
 async def test_fake_matrix_fills_table_chart_and_verdict(tmp_path) -> None:
     fake = FakeRuns()
-    posted: list = []
     app = PaneApp(services(tmp_path, fake), [PY313, PY314T, BROKEN])
-    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(ComparePane)
         await run_matrix(pilot, pane)
         table = rows(app)
-        assert len(table) == 9
+        assert len(table) == 12
         assert table[0][:7] == ["3.13 GIL", "sequential", "1", "2.00 s", "1.98-2.10", "1.00x",
                                 "1.00"]
         assert table[1][5] == "0.97x" and table[2][5] == "1.89x"
-        assert table[6][0] == "3.14t GIL off" and table[7][5] == "1.92x"
-        assert table[7][7] == "ok"
-        for row in table[3:6]:  # the broken interpreter: its reason, the others went on
+        assert table[3][1:2] + table[3][5:6] == ["subinterp.", "1.79x"]
+        assert table[8][0] == "3.14t GIL off" and table[9][5] == "1.92x"
+        assert table[9][7] == "ok"
+        for row in table[4:8]:  # the broken interpreter: its reason, the others went on
             assert "failed to start: no such file" in row[7]
         chart = text_of(app, "#cmp-chart")
         assert "3.14t · free-threaded, GIL off" in chart and "ideal = 2 cores" in chart
@@ -269,34 +286,31 @@ async def test_fake_matrix_fills_table_chart_and_verdict(tmp_path) -> None:
         verdict = text_of(app, "#cmp-verdict")
         assert "On 3.14t threads scaled 1.92x; on 3.13 they did not (0.97x)." in verdict
         assert "3.12 failed (every mode)" in verdict
-        assert "done: 18 runs in 0 s · 3 cells failed" in text_of(app, "#cmp-progress")
+        assert "done: 24 runs in 0 s · 4 cells failed" in text_of(app, "#cmp-progress")
         assert "on here (2 cores)" in text_of(app, "#cmp-caption")
-        finished = [m for m in posted if isinstance(m, ComparePane.MatrixFinished)]
-        assert finished and not finished[0].result.cancelled
+        assert not pane.book.tables[0][0].cancelled
         entries, _ = HistoryStore(tmp_path / "history.jsonl", machine=HERE).load()
-        assert len(entries) == 18 and {e.source for e in entries} == {"compare"}
+        assert len(entries) == 24 and {e.source for e in entries} == {"compare"}
         assert pane.check_action("cancel", ()) is None
         await pilot.press("w")  # answering keys after the run
         assert pane.choice.workload is Workload.IO
 
 
 async def test_cancel_stops_the_matrix(tmp_path) -> None:
-    fake = FakeRuns(delay=0.3)
+    fake = FakeRuns(delay=0.05, later_delay=3600)  # the second run can never finish by itself
     app = PaneApp(services(tmp_path, fake), [PY313, PY314T])
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.query_one(ComparePane)
         await pilot.press("r")
         await wait_for(pilot, lambda: len(fake.calls) >= 2)
         assert pane.check_action("cancel", ()) is True
-        assert "run 2 of 18" in text_of(app, "#cmp-progress")
-        started = time.monotonic()
+        assert "run 2 of 24" in text_of(app, "#cmp-progress")
         await pilot.press("x")
-        await wait_for(pilot, lambda: not pane.running, 5)
-        assert time.monotonic() - started < 1.0
-        result = pane.tables[0][0]
+        await wait_for(pilot, lambda: not pane.running, 30)
+        result = pane.book.tables[0][0]
         assert result.cancelled and len(fake.calls) == 2
-        assert "cancelled after 1 of 18 runs" in text_of(app, "#cmp-progress")
-        assert [r[7] for r in rows(app)][1:] == ["cancelled"] * 5
+        assert "cancelled after 1 of 24 runs" in text_of(app, "#cmp-progress")
+        assert [r[7] for r in rows(app)][1:] == ["cancelled"] * 7
         assert "cancelled" in text_of(app, "#cmp-verdict")
 
 
@@ -336,10 +350,11 @@ async def test_real_tiny_matrix_leaves_no_process(tmp_path) -> None:
         pane = app.query_one(ComparePane)
         pane.choice = pane.choice.replace(scale=0.02, repeat=1)
         await run_matrix(pilot, pane, timeout=60)
-        result = pane.tables[0][0]
-        assert [c.status for c in result.cells] == ["ok"] * 3, [c.error for c in result.cells]
-        assert all(c.speedup and c.speedup > 0 for c in result.cells)
-        assert len(rows(app)) == 3 and text_of(app, "#cmp-verdict")
+        result = pane.book.tables[0][0]
+        ran = [c for c in result.cells if c.status != "skipped"]  # subinterpreters: 3.12+
+        assert [c.status for c in ran] == ["ok"] * len(ran), [c.error for c in result.cells]
+        assert len(ran) >= 3 and all(c.speedup and c.speedup > 0 for c in ran)
+        assert len(rows(app)) == len(ran) and text_of(app, "#cmp-verdict")
     assert descendants() <= before
 
 
@@ -354,7 +369,7 @@ async def test_real_cancel_leaves_no_process(tmp_path) -> None:
         await pilot.press("x")
         await wait_for(pilot, lambda: not pane.running, 10)
         await wait_for(pilot, lambda: not (descendants() - before), 5)
-        assert pane.tables[0][0].cancelled
+        assert pane.book.tables[0][0].cancelled
     assert descendants() <= before
 
 
@@ -382,7 +397,7 @@ async def test_scaling_view_shows_points_plot_and_fit(tmp_path) -> None:
         pane = app.query_one(ComparePane)
         await pilot.press("v")
         await run_matrix(pilot, pane)
-        result = pane.sweep_result
+        result = app.query_one(ScalingView).result
         assert [p.workers for p in result.points] == [1, 2, 3, 4]
         assert [r[0] for r in rows(app, "#cmp-points")] == ["1", "2", "3", "4"]
         fit = text_of(app, "#cmp-fit")
@@ -423,7 +438,7 @@ async def test_history_reload_labels_imported_tables(tmp_path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.query_one(ComparePane)
         await pilot.press("h")
-        await wait_for(pilot, lambda: len(pane.tables) == 2)
+        await wait_for(pilot, lambda: len(pane.book) == 2)
         await pilot.pause()
         caption = text_of(app, "#cmp-caption")  # newest first: the imported one
         assert "History 1/2" in caption and "imported from laptop16 (16 cores)" in caption
@@ -457,7 +472,6 @@ def test_choice_workers_step_back_to_auto_and_command_line() -> None:
 
 
 def test_formats() -> None:
-    assert seconds(2.414) == "2.41 s" and seconds(0.412) == "412 ms" and seconds(None) == "-"
     assert span(2.38, 2.45, 3) == "2.38-2.45" and span(0.38, 0.41, 2) == "380-410 ms"
     assert span(1.0, 1.0, 1) == "-"
     cell = Cell(Target("/x/py", "3.12.0"), Mode.THREADS, 2, status="failed",
@@ -564,3 +578,319 @@ async def test_scroll_keys_scroll_the_view_and_the_focus_stays_on_the_controls(
 def test_finished_matrix_snapshot(snap_compare, tmp_path, size) -> None:
     app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
     assert snap_compare(app, terminal_size=size, run_before=_finished_matrix)
+
+
+# ---------------------------------------------------------------- issue 13 and 15
+
+
+class Terminal:
+    """What Textual wrote to the terminal, update after update (cursor moves and text)."""
+
+    def __init__(self, app: App) -> None:
+        width, height = app.size
+        self.console = Console(width=width, height=height, force_terminal=True,
+                               color_system="truecolor", legacy_windows=False)
+        self.cells = [[" "] * width for _ in range(height)]
+        display = app._display
+
+        def record(screen, renderable) -> None:
+            if renderable is not None:
+                self.feed(renderable)
+            return display(screen, renderable)
+
+        app._display = record
+
+    def feed(self, renderable) -> None:
+        x = y = 0
+        for segment in self.console.render(renderable):
+            for code in segment.control or ():
+                if code[0] == ControlType.CURSOR_MOVE_TO:
+                    x, y = code[1], code[2]
+            if segment.control:
+                continue
+            for char in segment.text:
+                if char == "\n":
+                    x, y = 0, y + 1
+                    continue
+                if 0 <= y < len(self.cells) and 0 <= x < len(self.cells[0]):
+                    self.cells[y][x] = char
+                x += 1
+
+    def lines(self) -> list[str]:
+        return ["".join(row) for row in self.cells]
+
+
+def drawn(app: App) -> list[str]:
+    """What the screen should show now, drawn whole."""
+    whole = Terminal.__new__(Terminal)
+    whole.console = Console(width=app.size.width, height=app.size.height, force_terminal=True,
+                            color_system="truecolor", legacy_windows=False)
+    whole.cells = [[" "] * app.size.width for _ in range(app.size.height)]
+    whole.feed(app.screen._compositor.render_update(full=True))
+    return whole.lines()
+
+
+async def test_an_expired_notification_is_erased_from_the_verdict(tmp_path) -> None:
+    """13.7: End, then c: the toast stayed drawn over the verdict once it expired, because
+    the core bars (scrolled out of sight) were refreshed 4 times a second."""
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        pane = app.query_one(ComparePane)
+        await run_matrix(pilot, pane)
+        app.clear_notifications()
+        terminal = Terminal(app)
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        assert any("Copied" in line for line in terminal.lines())
+        for _ in range(3):  # the app samples the cores all the time
+            pane.show_cores([50.0, 60.0])
+            await pilot.pause(0.05)
+        app.clear_notifications()  # what the toast's timer does when it expires
+        await pilot.pause(0.3)
+        assert not any("Copied" in line for line in terminal.lines())
+        assert terminal.lines() == drawn(app)
+        await pilot.press("home")  # the bars come back into sight, and are drawn again
+        pane.show_cores([10.0, 90.0])
+        await pilot.pause(0.2)
+        assert terminal.lines() == drawn(app)
+
+
+def _sweep_entries(store: HistoryStore) -> None:
+    """A sweep of threads on 3.13, 1-4 workers, saved as the scaling view saves it."""
+    for workers, wall in ((None, 2.0), (1, 2.0), (2, 1.1), (3, 1.05), (4, 1.0)):
+        mode = "sequential" if workers is None else "threads"
+        store.append(_result("/py/3.13", mode, wall, started=3000.0 + (workers or 0),
+                             workers=workers or 1), source="compare", matrix="sweep-1")
+
+
+async def test_a_sweep_in_the_history_is_drawn_as_a_sweep(tmp_path) -> None:
+    """13.3: it was drawn as a matrix ("1 workers", "ideal = 1 workers")."""
+    store = HistoryStore(tmp_path / "history.jsonl", machine=HERE)
+    for mode, wall in (("sequential", 2.0), ("threads", 2.1)):
+        store.append(_result("/py/3.13", mode, wall, started=1000.0), source="compare",
+                     matrix="m-here")
+    _sweep_entries(store)
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: len(pane.book) == 2)
+        await pilot.pause()
+        caption = text_of(app, "#cmp-caption")  # newest first: the sweep
+        assert "History 1/2" in caption and "scaling sweep" in caption
+        assert "threads with 1-4 workers on 3.13.1" in caption
+        assert not app.query_one("#cmp-chart").display
+        assert not app.query_one("#cmp-table").display
+        assert app.query_one("#cmp-hist-plot").display
+        plot = text_of(app, "#cmp-hist-plot")
+        assert plot.count("●") == 4 + 1 and "ideal (2 cores)" in plot
+        assert [r[0] for r in rows(app, "#cmp-hist-points")] == ["1", "2", "3", "4"]
+        assert "ran in parallel" in text_of(app, "#cmp-hist-fit")
+        assert "1 workers" not in caption + plot
+        await pilot.press("c")
+        assert "| 4 |" in app.clipboard
+        await pilot.press("right_square_bracket")  # the matrix: drawn as a matrix again
+        await pilot.pause()
+        assert app.query_one("#cmp-chart").display and not app.query_one("#cmp-hist-sweep").display
+        assert [r[5] for r in rows(app)] == ["1.00x", "0.95x"]
+
+
+async def test_h_and_escape_come_back_from_the_history(tmp_path) -> None:
+    """13.15: h again reloaded the history (1/N), escape did nothing, and w left the old
+    table on show."""
+    store = HistoryStore(tmp_path / "history.jsonl", machine=HERE)
+    _sweep_entries(store)
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        bar = app.query_one(KeyBar)
+        await run_matrix(pilot, pane)
+        assert "Back" not in {item.description for item in bar.shown}
+
+        async def into_history() -> None:
+            await pilot.press("h")
+            await wait_for(pilot, lambda: pane.book.in_history)
+            await pilot.pause()
+            assert "History 1/" in text_of(app, "#cmp-caption")
+
+        def back() -> bool:
+            return not pane.book.in_history and text_of(app, "#cmp-caption").startswith(
+                "This matrix")
+
+        await into_history()
+        keys = {item.description: item.key for item in bar.shown}
+        assert keys.get("Back") == "escape", "the key bar says how to leave"
+        await pilot.press("escape")
+        await wait_for(pilot, back)
+        assert "Back" not in {item.description for item in bar.shown}
+        await into_history()
+        await pilot.press("h")  # h again: back, not the history once more
+        await wait_for(pilot, back)
+        await into_history()
+        await pilot.press("w")  # what r runs changed: back to the current matrix
+        await wait_for(pilot, back)
+        assert pane.choice.workload is Workload.IO
+
+
+async def test_picker_rows_say_ticked_or_not_in_characters(tmp_path) -> None:
+    """13.13: every row showed the same ▐X▌, ticked or not, only its colour differed."""
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        pane.choice = pane.choice.replace(paths=("/py/3.13", "/py/3.14t"))
+        await pilot.press("i")
+        await pilot.pause()
+        options = app.query_one("#cmp-picker SelectionList")
+        lines = [options.render_line(y).text for y in range(3)]
+        assert lines[0].startswith("[x] 3.13") and lines[1].startswith("[ ] 3.12")
+        assert lines[2].startswith("[x] 3.14")
+        assert "X" not in "".join(line[:3] for line in lines)
+
+
+async def test_scaling_view_sweeps_the_one_interpreter_chosen(tmp_path) -> None:
+    """13.14: the sweep took the first ticked interpreter, in a box titled "Interpreters in
+    the matrix"; it takes one, chosen as one."""
+    fake = FakeRuns()
+    app = PaneApp(services(tmp_path, fake), [PY313, PY314T])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("v", "i")
+        picker = app.query_one("#cmp-sweep-picker", InterpreterPicker)
+        assert picker.display and not app.query_one("#cmp-picker").display
+        assert picker.border_title == "Interpreter to sweep"
+        options = picker.options
+        assert [options.render_line(y).text[:3] for y in range(2)] == ["(•)", "( )"]
+        await pilot.press("down", "space")
+        await wait_for(pilot, lambda: pane.choice.sweep_path == "/py/3.14t")
+        assert options.selected == ["/py/3.14t"], "one at a time"
+        assert [options.render_line(y).text[:3] for y in range(2)] == ["( )", "(•)"]
+        await pilot.press("space")  # the chosen one stays chosen
+        await pilot.pause(0.1)
+        assert options.selected == ["/py/3.14t"]
+        assert pane.choice.paths == ("/py/3.13", "/py/3.14t"), "the matrix keeps its ticks"
+        await pilot.press("escape")
+        assert "python 3.14t" in text_of(app, "#cmp-controls")
+        assert "on 3.14t with 1 to 4 workers" in text_of(app, "#cmp-progress")
+        await run_matrix(pilot, pane)
+        assert {spec.python for spec in fake.calls} == {"/py/3.14t"}
+        await pilot.press("v", "i")  # the matrix view has its own picker
+        assert app.query_one("#cmp-picker").border_title == "Interpreters in the matrix"
+
+
+def test_progress_line_with_time_left_fits_80_columns() -> None:
+    """13.12: a matrix of 54 runs gave no estimate, and its line was cut at 80 columns."""
+    targets = [Target(f"/py/3.{n}", f"3.{n}.1") for n in range(8, 14)] + \
+        [Target("/py/3.14t", "3.14.0", True, False)]
+    plan = MatrixPlan.make("cpu", targets, workers=2, repeat=3)
+    cell = Cell(targets[-1], Mode.PROCESSES, 2)
+    progress = MatrixProgress(40, plan.total_runs, "start", cell, 3, eta_s=70.0,
+                              elapsed_s=80.0)
+    total = plan.total_runs  # 72: subinterpreters skipped before 3.12
+    full = running_text(progress, plan, 83.0, 70.0)
+    assert full == (f"run 41 of {total} · 3.14t processes (2 workers) · pass 3 of 3 · "
+                    "1 m 23 s · ~1 m 10 s left")
+    room = 80 - 2 - 15 - 1  # padding, the bar and its percentage, the gap
+    short = running_text(progress, plan, 83.0, 70.0, width=room)
+    assert len(short) <= room and short.startswith(f"41/{total}") and "~1 m 10 s left" in short
+    assert running_text(progress, plan, 3.0, None, width=room).endswith("· 3 s")
+
+
+async def test_a_running_matrix_says_the_time_left_at_80_columns(tmp_path) -> None:
+    fake = FakeRuns(delay=0.2)
+    app = PaneApp(services(tmp_path, fake), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(fake.calls) >= 3)
+        await pilot.pause(0.1)
+        line = app.query_one("#cmp-progress")
+        text = text_of(app, "#cmp-progress")
+        assert re.search(r"~\d+ s left$", text), text
+        assert len(text) <= line.size.width, "it fits: nothing cut"
+        assert app.query_one("#cmp-bar").size.width == 15
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not pane.running, 5)
+
+
+def _subinterpreters_matrix() -> MatrixResult:
+    """3.13 and 3.12 ran subinterpreters; 3.11 cannot (the engine skips that cell)."""
+    targets = [Target("/py/3.13", "3.13.1"), Target("/py/3.11", "3.11.9"),
+               Target("/py/3.12", "3.12.1")]
+    plan = MatrixPlan.make("cpu", targets, workers=2, repeat=1)
+    result = MatrixResult.empty(plan, "m-sub", dict(HERE))
+    for cell in result.cells:
+        if cell.status == "skipped":
+            continue
+        wall = {Mode.SEQUENTIAL: 2.0, Mode.THREADS: 2.0}.get(cell.mode, 1.1)
+        cell.runs.append(_result(cell.target.path, cell.mode.value, wall, started=1.0))
+        cell.status = "ok"
+    result.refresh()
+    return result
+
+
+def test_subinterpreters_rows_and_why_some_are_missing() -> None:
+    """15.1: a row per interpreter that can run them; the others are named once, with why."""
+    result = _subinterpreters_matrix()
+    assert [c.error for c in result.cells if c.status == "skipped"] == ["needs CPython 3.12+"]
+    table = [[str(c) for c in row] for row in matrix_rows(result)]
+    assert len(table) == 4 + 3 + 4
+    assert [row[1] for row in table].count("subinterp.") == 2
+    assert table[3][1] == "subinterp." and table[3][5] == "1.82x" and table[3][7] == "ok"
+    assert [row[1] for row in table[4:7]] == ["sequential", "threads", "processes"]
+    words = caption(result, from_history=False).plain
+    assert "subinterpreters: not on 3.11 (needs CPython 3.12+)" in words
+    chart = chart_text(result, 70).plain
+    assert chart.count("  subinterp. ") == 2 and "skipped" not in chart
+    assert len(chart.splitlines()) == chart_height(result)
+
+
+async def test_the_sweep_offers_subinterpreters_and_says_why_not_on_3_11(tmp_path) -> None:
+    """15.1: the scaling view's modes include subinterpreters; on 3.11 `r` refuses, in one
+    line that says what is needed."""
+    py311 = interp("/py/3.11", "3.11.9", source="current")
+    fake = FakeRuns()
+    app = PaneApp(services(tmp_path, fake), [py311, PY313])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("v", "m", "m")
+        assert pane.choice.sweep_mode is Mode.SUBINTERPRETERS
+        await pilot.pause()
+        idle = text_of(app, "#cmp-progress")
+        assert "subinterpreters on 3.11: needs CPython 3.12+" in idle
+        await pilot.press("r")
+        await pilot.pause()
+        assert not pane.running and fake.calls == []
+        assert "needs CPython 3.12+" in list(app._notifications)[-1].message
+        pane.choice = pane.choice.replace(sweep_path="/py/3.13", sweep_max=2)
+        await run_matrix(pilot, pane)
+        modes = [spec.mode.value for spec in fake.calls]  # 3 passes of workers 1 and 2
+        assert modes == (["sequential"] + ["subinterpreters"] * 2) * 3
+
+
+async def test_strings_from_the_history_are_cleaned(tmp_path) -> None:
+    """A version, a path or a host name read from the history is not gil-tui's text: no
+    escape sequence of theirs reaches the terminal."""
+    evil = "\x1b]0;owned\x07\x1b[31m"
+    store = HistoryStore(tmp_path / "history.jsonl", machine=HERE)
+    for mode, wall in (("sequential", 2.0), ("threads", 1.0)):
+        spec = RunSpec("cpu", mode, workers=2, scale=0.5, python="/py/x" + evil)
+        info = InterpreterInfo("/py/x" + evil, "3.13.1" + evil, gil_enabled=True,
+                               free_threaded=False, cpu_count=2)
+        result = RunResult(spec, info, wall_s=wall, startup_s=0.0, cpu_s=wall, workers=(),
+                           tasks=8, started_at=1000.0)
+        entry = HistoryEntry(result, {**THERE, "hostname": "box" + evil}, "compare" + evil,
+                             "m-evil").as_imported()
+        store.append_entries([entry])
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: len(pane.book) == 1)
+        await pilot.pause()
+        shown = [text_of(app, "#cmp-caption"), text_of(app, "#cmp-chart"),
+                 str(rows(app)), text_of(app, "#cmp-verdict")]
+        for text in shown:
+            assert "\x1b" not in text and "\x07" not in text, text
+        assert "\\x1b" in shown[0] + shown[1]

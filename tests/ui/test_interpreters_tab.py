@@ -18,8 +18,12 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from gil_tui import paths
+from gil_tui.engine.system import interpreters as engine
+from gil_tui import policy
 from gil_tui.engine.system.interpreters import Interpreter, normalise_path, parse_probe_output, user_paths
-from gil_tui.ui.tabs.interpreters.pane import InterpretersPane, shorten_path, support_text
+from gil_tui.ui.tabs.interpreters.pane import InterpretersPane
+from gil_tui.ui.tabs.interpreters.rows import support_text
+from gil_tui.ui.text import shorten_path
 
 
 def _probe_line(version_info, version, *, ft=False, gil=True, aiohttp=False, prefix="/usr",
@@ -299,3 +303,56 @@ async def test_a_failed_scan_says_so_in_one_line() -> None:
 def test_interpreters_pane_snapshot(snap_compare) -> None:
     app = PaneApp(FakeDiscover(PY312_CURRENT, PY313, PY27, BROKEN))
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+# ---------------------------------------------------------------- issues 13.17, 16.1
+
+
+async def test_removing_an_added_duplicate_brings_back_the_one_found(monkeypatch) -> None:
+    """13.17: adding a second path to an interpreter already found replaces its row;
+    removing that path hid the interpreter until a rescan."""
+    link = dataclasses.replace(PY313, path="/home/dev/bin/python3", source="added")
+    removed: list[str] = []
+    monkeypatch.setattr(engine, "add_path", lambda path: link)
+    monkeypatch.setattr(engine, "remove_path", lambda path: removed.append(path) or True)
+    app = PaneApp(FakeDiscover(PY313, PY314T))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("a")
+        app.query_one("#interp-path", Input).value = link.path
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert [row[4] for row in _cells(app)] == ["added", "pyenv"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert removed == [link.path]
+        assert [row[4] for row in _cells(app)] == ["path", "pyenv"]
+        pane = app.query_one(InterpretersPane)
+        assert pane.selected is PY313 and pane.interpreters == (PY313, PY314T)
+
+
+async def test_add_is_refused_when_served_without_allow_commands(monkeypatch) -> None:
+    """16.1: served to a browser, `a` would let whoever reaches the page run any program."""
+    monkeypatch.setenv(policy.SERVED_ENV, "1")
+    monkeypatch.setenv(policy.ALLOW_COMMANDS_ENV, "0")
+    app = PaneApp(FakeDiscover(PY313))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("a")
+        assert not app.query_one("#interp-add").display
+        assert [n.message for n in app._notifications] == [policy.REFUSAL]
+        monkeypatch.setenv(policy.ALLOW_COMMANDS_ENV, "1")
+        await pilot.press("a")
+        assert app.query_one("#interp-add").display
+
+
+async def test_what_an_interpreter_says_is_cleaned() -> None:
+    evil = "\x1b]0;owned\x07"
+    odd = dataclasses.replace(PY313, path="/opt/py" + evil, version="3.13.0" + evil,
+                              source="path")
+    app = PaneApp(FakeDiscover(odd))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await _settle(pilot)
+        cells = " ".join(_cells(app)[0]) + _text(app, "#interp-detail")
+        assert "\x1b" not in cells and "\x07" not in cells
+        assert "\\x1b" in cells

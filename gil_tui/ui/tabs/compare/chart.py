@@ -24,17 +24,20 @@ from gil_tui.engine.history.store import machine_label
 from gil_tui.engine.compare.model import Cell, MatrixResult
 from gil_tui.engine.run.spec import Mode
 from gil_tui.engine.compare.sweep import SweepResult
-from gil_tui.engine.compare.verdict import SCALED, SLOWER, fmt_speedup
+from gil_tui.engine.text import gil_state, plural, speedup, speedup_level
 from gil_tui.ui.tabs.compare.canvas import BrailleCanvas
-from gil_tui.ui.tabs.compare.rows import ideal_speedup
+from gil_tui.ui.tabs.compare.rows import clean_labels, mode_label, shown_cells
+from gil_tui.ui.text import SPEEDUP_STYLE
 from gil_tui.ui.widgets.core_bars import bar
 
 StyleMap = Mapping[str, "Style | str"]
 
+#: Styles without a widget (the widget's component classes of the same names give the
+#: theme's colours); the speedup levels are :func:`gil_tui.engine.text.speedup_level`'s.
 CHART_STYLES: dict[str, str] = {
     "title": "bold", "group": "bold", "free": "bold green", "label": "", "base": "blue",
-    "good": "green",
-    "flat": "yellow", "slow": "red", "ideal": "magenta", "note": "dim", "failed": "red",
+    **{level: SPEEDUP_STYLE[level] for level in ("good", "flat", "slow")},
+    "ideal": "magenta", "note": "dim", "failed": "red",
 }
 PLOT_STYLES: dict[str, str] = {
     "axis": "dim", "label": "", "ideal": "magenta", "fit": "cyan", "point": "bold yellow",
@@ -43,16 +46,21 @@ PLOT_STYLES: dict[str, str] = {
 INDENT, MODE_WIDTH, VALUE_WIDTH, MAX_BAR = 2, 11, 7, 64
 
 
-def _level(speedup: float) -> str:
-    return "good" if speedup >= SCALED else "flat" if speedup > SLOWER else "slow"
+def ideal_speedup(result: MatrixResult) -> tuple[float, str]:
+    """The best speedup the parallel modes could reach here, and its label."""
+    workers = result.plan.workers
+    cores = result.cores
+    if result.workload.io_bound or not cores:
+        return float(workers), f"ideal = {plural(workers, 'worker')}"
+    if cores <= workers:
+        return float(cores), f"ideal = {plural(cores, 'core')}"
+    return float(workers), f"ideal = {plural(workers, 'worker')}"
 
 
 def _group_title(cell: Cell, label: str, result: MatrixResult) -> str:
-    if cell.free_threaded:
-        state = "free-threaded, GIL " + ("off" if cell.gil_enabled is False else "on")
-    else:
-        state = "GIL"
-    title = f"{label} · {state}"
+    """``3.13 · GIL``, ``3.14t · free-threaded, GIL off`` (and an imported table's machine)."""
+    state = gil_state(cell.free_threaded, cell.gil_enabled)
+    title = f"{label} · free-threaded, {state}" if cell.free_threaded else f"{label} · {state}"
     if result.imported:
         title += f" · {machine_label(result.machine)}"
     return title
@@ -62,7 +70,8 @@ def _status_word(cell: Cell) -> tuple[str, str]:
     if cell.running:
         return "running…", "note"
     return {"failed": ("failed", "failed"), "cancelled": ("cancelled", "note"),
-            "pending": ("waiting", "note")}.get(cell.status, ("no speedup", "note"))
+            "pending": ("waiting", "note"), "skipped": ("skipped", "note")
+            }.get(cell.status, ("no speedup", "note"))
 
 
 def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART_STYLES) -> Text:
@@ -77,16 +86,16 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
     top = max([ideal, 1.0, *speedups])
     ideal_col = min(bar_width - 1, max(0, round(ideal / top * bar_width) - 1))
     out.append("Speedup against each interpreter's own sequential run", styles["title"])
-    labels = result.labels()
+    labels = clean_labels(result)
     for target in result.targets:
-        cells = result.cells_of(target)
+        cells = shown_cells(result, target)
         if not cells:
             continue
         style = styles["free"] if cells[0].free_threaded else styles["group"]
         out.append("\n" + _group_title(cells[0], labels[target.path], result), style)
         for cell in cells:
-            out.append("\n" + " " * INDENT + cell.mode.value.ljust(MODE_WIDTH)[:MODE_WIDTH],
-                       styles["label"])
+            name = mode_label(cell.mode).ljust(MODE_WIDTH)[:MODE_WIDTH]
+            out.append("\n" + " " * INDENT + name, styles["label"])
             if cell.speedup is None:
                 word, key = _status_word(cell)
                 track = word.ljust(bar_width)[:bar_width]
@@ -96,14 +105,15 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
                 out.append("-".rjust(VALUE_WIDTH), styles["note"])
                 continue
             drawn = bar(cell.speedup / top, bar_width)
-            level = styles["base" if cell.mode is Mode.SEQUENTIAL else _level(cell.speedup)]
+            level = styles["base" if cell.mode is Mode.SEQUENTIAL
+                           else speedup_level(cell.speedup)]
             if drawn[ideal_col] == " ":
                 out.append(drawn[:ideal_col], level)
                 out.append("│", styles["ideal"])
                 out.append(drawn[ideal_col + 1:], level)
             else:
                 out.append(drawn, level)
-            out.append(fmt_speedup(cell.speedup).rjust(VALUE_WIDTH), level)
+            out.append(speedup(cell.speedup).rjust(VALUE_WIDTH), level)
     marker_at = INDENT + MODE_WIDTH + ideal_col
     legend = f"{ideal_label} ─┘"
     if marker_at - len(legend) + 1 >= 0:
@@ -117,7 +127,8 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
 def chart_height(result: MatrixResult | None) -> int:
     if result is None:
         return 1
-    return 2 + len(result.targets) + len(result.cells)
+    cells = shown_cells(result)
+    return 2 + len({c.target.path for c in cells}) + len(cells)
 
 
 class SpeedupChart(Widget):
@@ -242,7 +253,7 @@ def plot_text(result: SweepResult | None, width: int, height: int,
     out.append("\n" + " " * label_width)
     out.append("● measured", styles["point"])
     out.append("  ⠒⠒ Amdahl fit" if fit is not None else "  (no fit)", styles["fit"])
-    out.append(f"  ⠒⠒ ideal ({cores} core{'s' if cores != 1 else ''})", styles["ideal"])
+    out.append(f"  ⠒⠒ ideal ({plural(cores, 'core')})", styles["ideal"])
     out.append("  x: workers, y: speedup", styles["axis"])
     return out
 

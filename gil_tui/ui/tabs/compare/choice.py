@@ -14,18 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from gil_tui.engine.compare.model import MODES_FOR, default_targets, default_workers
-from gil_tui.engine.run.spec import MAX_WORKERS, Mode, Workload
+from gil_tui.engine.run.spec import MAX_WORKERS, Mode, Workload, mode_unavailable
+from gil_tui.engine.text import plural
+from gil_tui.ui.selection import next_option
 
 WORKLOADS = (Workload.CPU, Workload.IO, Workload.HASH)
 SCALES = (0.1, 0.25, 0.5, 1.0, 2.0)
 REPEATS = (1, 3, 5)
-
-
-def _next(options: Sequence[Any], current: Any) -> Any:
-    try:
-        return options[(list(options).index(current) + 1) % len(options)]
-    except ValueError:
-        return options[0]
 
 
 def sweep_modes(workload: Workload) -> tuple[Mode, ...]:
@@ -59,23 +54,32 @@ class CompareChoice:
     #: the scaling view's mode and its largest worker count (None: twice the cores)
     sweep_mode: Mode = Mode.THREADS
     sweep_max: int | None = None
+    #: the one interpreter the scaling view sweeps (None: the first of ``paths``)
+    sweep_path: str | None = None
 
     def replace(self, **changes: Any) -> "CompareChoice":
         return dataclasses.replace(self, **changes)
 
     def next_workload(self) -> "CompareChoice":
-        workload = _next(WORKLOADS, self.workload)
+        workload = next_option(WORKLOADS, self.workload)
         mode = self.sweep_mode if self.sweep_mode in sweep_modes(workload) else Mode.THREADS
         return self.replace(workload=workload, workers=None, sweep_mode=mode)
 
     def next_scale(self) -> "CompareChoice":
-        return self.replace(scale=_next(SCALES, self.scale))
+        return self.replace(scale=next_option(SCALES, self.scale))
 
     def next_repeat(self) -> "CompareChoice":
-        return self.replace(repeat=_next(REPEATS, self.repeat))
+        return self.replace(repeat=next_option(REPEATS, self.repeat))
 
     def next_sweep_mode(self) -> "CompareChoice":
-        return self.replace(sweep_mode=_next(sweep_modes(self.workload), self.sweep_mode))
+        return self.replace(sweep_mode=next_option(sweep_modes(self.workload), self.sweep_mode))
+
+    def next(self, what: str) -> "CompareChoice":
+        """The next value of one control: ``workload``, ``scale``, ``repeat`` or ``mode``
+        (the scaling view's)."""
+        steps = {"workload": self.next_workload, "scale": self.next_scale,
+                 "repeat": self.next_repeat, "mode": self.next_sweep_mode}
+        return steps[what]()
 
     def add_workers(self, step: int, cores: int | None = None) -> "CompareChoice":
         auto = auto_workers(self.workload, cores)
@@ -143,19 +147,39 @@ def control_items(choice: CompareChoice, *, view: str, pythons: Sequence[str] | 
 
 
 def idle_text(choice: CompareChoice, *, view: str, pythons: Sequence[str] | None,
-              cores: int) -> str:
-    """What `r` will do, for the progress line while nothing runs."""
+              cores: int, runs: int | None = None, modes: str | None = None,
+              refused: str | None = None) -> str:
+    """What `r` will do, for the progress line while nothing runs. ``runs``: the plan's
+    runs and ``modes`` its modes per interpreter (``3-4`` when not every interpreter can
+    run every mode), when known; ``refused``: why `r` cannot run it."""
     if pythons is None:
         return "Looking for interpreters (the Interpreters tab scans them)…"
     if not pythons:
         return "No supported interpreter to run: see the Interpreters tab."
+    if refused:
+        return refused
     if view == "scaling":
         top = choice.sweep_max or 2 * cores
         return (f"r sweeps {choice.sweep_mode.value} on {pythons[0]} with 1 to {top} workers: "
                 f"{(1 + top) * choice.repeat} runs")
-    n, modes = len(pythons), len(MODES_FOR[choice.workload])
-    return (f"r runs {n} python{'s' if n != 1 else ''} x {modes} modes x {choice.repeat} = "
-            f"{n * modes * choice.repeat} runs")
+    n = len(pythons)
+    modes = modes or str(len(MODES_FOR[choice.workload]))
+    if runs is None:
+        runs = n * int(modes.split("-")[-1]) * choice.repeat
+    return f"r runs {plural(n, 'python')} x {modes} modes x {choice.repeat} = {runs} runs"
+
+
+def sweep_refusal(choice: CompareChoice, python: str, version_info: Sequence[int] | None,
+                  implementation: str | None = "cpython") -> str | None:
+    """Why the scaling view cannot sweep ``choice.sweep_mode`` on that interpreter
+    (``subinterpreters`` need CPython 3.12+), in one line; None when it can."""
+    if not version_info:
+        return None
+    why = mode_unavailable(choice.sweep_mode, tuple(version_info), implementation or "cpython")
+    if why is None:
+        return None
+    return (f"{choice.sweep_mode.value} on {python}: {why} · i chooses another python, "
+            f"m another mode")
 
 
 def usable_interpreters(found: Sequence[Any], keep: Sequence[str] = ()

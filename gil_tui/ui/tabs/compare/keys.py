@@ -17,7 +17,8 @@ COMPARE_BINDINGS = [
     Binding("w", "cycle('workload')", "Workload", show=False, id="compare.workload",
             tooltip="Next workload: cpu, io, hash"),
     Binding("i", "pick", "Pythons", show=False, id="compare.pythons",
-            tooltip="Choose the interpreters (space toggles; the first one is swept)"),
+            tooltip="Choose the interpreters of the matrix (space ticks), or in the "
+                    "scaling view the one to sweep"),
     Binding("plus,equals_sign", "workers(1)", "+Worker", key_display="+", show=False,
             id="compare.more", tooltip="One worker more"),
     Binding("minus", "workers(-1)", "-Worker", key_display="-", show=False,
@@ -31,7 +32,8 @@ COMPARE_BINDINGS = [
     Binding("v", "toggle_view", "View", id="compare.view",
             tooltip="Matrix view or scaling view"),
     Binding("h", "history", "History", id="compare.history",
-            tooltip="Reload past tables from the results history (imported ones too)"),
+            tooltip="Past tables from the results history (imported ones too); "
+                    "h again comes back to the current matrix"),
     Binding("c", "copy", "Copy", id="compare.copy",
             tooltip="Copy the table as Markdown to the clipboard"),
     Binding("left_square_bracket", "page(-1)", "Newer", key_display="[", show=False,
@@ -40,4 +42,7 @@ COMPARE_BINDINGS = [
             id="compare.older", tooltip="The older table"),
     Binding("escape", "pick(False)", "Close", show=False, id="compare.close",
             tooltip="Close the list of interpreters"),
+    # Escape again, once the list is closed: shown in the key bar only in the history.
+    Binding("escape", "history('back')", "Back", key_display="esc", id="compare.back",
+            tooltip="Leave the history: back to the current matrix"),
 ]

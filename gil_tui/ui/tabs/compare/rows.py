@@ -1,23 +1,26 @@
-"""The Compare tab's words and table cells, from the engine's matrices and sweeps.
+"""The Compare tab's table cells and captions, from the engine's matrices and sweeps.
 
-No Textual here (rich text only), so the formats are tested on their own:
-``2.41 s``, ``2.38-2.45``, ``1.93x``, ``3.14t GIL off``, and the captions that
-say where a table's runs were made (this machine, or an imported one, by its
-:func:`gil_tui.engine.history.store.machine_label`).
+No Textual here (rich text only), so the formats are tested on their own. Durations,
+speedups and GIL states come from :mod:`gil_tui.engine.text` and their colours from
+:mod:`gil_tui.ui.text`; here are the min-max span (``2.38-2.45``), the cells'
+statuses, and the captions that say where a table's runs were made (this machine,
+or an imported one, by its :func:`gil_tui.engine.history.store.machine_label`).
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from rich.cells import cell_len
 from rich.text import Text
 
-from gil_tui.engine.compare.matrix import MatrixProgress
-from gil_tui.engine.history.export import date_text, matrix_markdown
+from gil_tui.engine.compare.model import Cell, MatrixResult, Target, unavailable
+from gil_tui.engine.compare.sweep import SweepResult
+from gil_tui.engine.history.export import date_text
 from gil_tui.engine.history.store import machine_label
-from gil_tui.engine.compare.model import Cell, MatrixPlan, MatrixResult, short_labels
 from gil_tui.engine.run.spec import Mode
-from gil_tui.engine.compare.sweep import SweepPlan, SweepProgress, SweepResult
-from gil_tui.ui.tabs.compare.choice import compare_command
-from gil_tui.engine.compare.verdict import SCALED, SLOWER, fmt_speedup
+from gil_tui.engine.text import clean_line, join_words, plural, seconds, speedup
+from gil_tui.ui.text import python_gil, speedup_cell
 
 #: (key, header) of the matrix table
 MATRIX_COLUMNS = (("python", "python"), ("mode", "mode"), ("workers", "wkr"),
@@ -26,15 +29,19 @@ MATRIX_COLUMNS = (("python", "python"), ("mode", "mode"), ("workers", "wkr"),
 POINT_COLUMNS = (("workers", "workers"), ("wall", "wall"), ("speedup", "speedup"),
                  ("ideal", "ideal"), ("fit", "Amdahl"), ("busy", "busy cores"))
 STATUS_WIDTH = 60
+#: Modes whose name is too long for the table's and the chart's mode column.
+MODE_LABELS = {Mode.SUBINTERPRETERS: "subinterp."}
 
 
-def seconds(value: float | None) -> str:
-    """``2.41 s``, ``412 ms``, ``8.5 ms``, or ``-``."""
-    if value is None:
-        return "-"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.0f} ms" if value >= 0.01 else f"{value * 1000:.1f} ms"
+def mode_label(mode: Mode) -> str:
+    """The mode as the table and the chart show it (``subinterp.`` for subinterpreters)."""
+    return MODE_LABELS.get(mode, mode.value)
+
+
+def clean_labels(result: MatrixResult) -> dict[str, str]:
+    """path -> the interpreter's short label, made safe to draw (a version or a path read
+    from the history is not gil-tui's text)."""
+    return {path: clean_line(label) for path, label in result.labels().items()}
 
 
 def span(low: float | None, high: float | None, runs: int) -> str:
@@ -46,28 +53,20 @@ def span(low: float | None, high: float | None, runs: int) -> str:
     return f"{low * 1000:.0f}-{high * 1000:.0f} ms"
 
 
-def speedup_style(speedup: float) -> str:
-    return "bold green" if speedup >= SCALED else "yellow" if speedup > SLOWER else "red"
-
-
 def speedup_text(cell: Cell) -> Text:
-    if cell.speedup is None:
-        return Text("-", style="dim")
-    if cell.mode is Mode.SEQUENTIAL:
-        return Text(fmt_speedup(cell.speedup), style="dim")
-    return Text(fmt_speedup(cell.speedup), style=speedup_style(cell.speedup))
+    """The cell's speedup in the colour of its level (dim for sequential: 1x by definition)."""
+    return speedup_cell(cell.speedup, style="dim" if cell.mode is Mode.SEQUENTIAL else None)
 
 
-def gil_short(cell: Cell) -> str:
-    """``GIL`` for a GIL build, ``GIL off`` / ``GIL on`` for a free-threaded one."""
-    if cell.free_threaded:
-        return "GIL off" if cell.gil_enabled is False else "GIL on"
-    return "GIL" if cell.gil_enabled is not False else "GIL off"
+def column_widths(columns: Sequence[tuple[str, str]], rows: list[list[str | Text]]) -> list[int]:
+    """Each column's width: its widest cell or header."""
+    return [max([cell_len(header), *(cell_len(str(row[n])) for row in rows)])
+            for n, (_, header) in enumerate(columns)]
 
 
 def clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """One line of at most ``width`` cells: runs of spaces and line breaks become one space."""
+    return clean_line(" ".join(text.split()), max_len=width)
 
 
 def failure_text(cell: Cell) -> str:
@@ -85,6 +84,8 @@ def status_text(cell: Cell, repeat: int) -> Text:
         return Text(clip(failure_text(cell), STATUS_WIDTH), style="bold red")
     if cell.status == "cancelled":
         return Text("cancelled", style="yellow")
+    if cell.status == "skipped":
+        return Text(clip(f"skipped: {cell.error or 'not available'}", STATUS_WIDTH), style="dim")
     if cell.status == "pending":
         return Text("waiting", style="dim")
     if cell.error:  # ok, but some runs are missing
@@ -97,18 +98,25 @@ def status_text(cell: Cell, repeat: int) -> Text:
 
 def matrix_row(cell: Cell, label: str, *, first: bool, repeat: int) -> list[str | Text]:
     """The table cells of one interpreter x mode (the label only on its first row)."""
-    python = Text(f"{label} {gil_short(cell)}" if first else "",
+    python = Text(python_gil(label, cell.free_threaded, cell.gil_enabled) if first else "",
                   style="bold" if not cell.free_threaded else "bold green")
-    return [python, cell.mode.value, str(cell.workers), seconds(cell.median_s),
+    return [python, mode_label(cell.mode), str(cell.workers), seconds(cell.median_s),
             span(cell.min_s, cell.max_s, len(cell.runs)), speedup_text(cell),
             "-" if cell.busy_cores is None else f"{cell.busy_cores:.2f}",
             status_text(cell, repeat)]
 
 
+def shown_cells(result: MatrixResult, target: Target | None = None) -> list[Cell]:
+    """The cells the table and the chart draw (of one interpreter): not the modes an
+    interpreter cannot run (``skipped``), which :func:`missing_modes_note` names once."""
+    cells = result.cells if target is None else result.cells_of(target)
+    return [c for c in cells if c.status != "skipped"]
+
+
 def matrix_rows(result: MatrixResult) -> list[list[str | Text]]:
-    labels = result.labels()
+    labels = clean_labels(result)
     rows, seen = [], set()
-    for cell in result.cells:
+    for cell in shown_cells(result):
         path = cell.target.path
         rows.append(matrix_row(cell, labels[path], first=path not in seen,
                                repeat=result.plan.repeat))
@@ -119,7 +127,7 @@ def matrix_rows(result: MatrixResult) -> list[list[str | Text]]:
 def work_text(result: MatrixResult) -> str:
     """``cpu · 2 workers · 8 tasks · scale 1 · median of 3 runs``."""
     plan = result.plan
-    parts = [plan.workload.value, f"{plan.workers} workers", f"{plan.tasks} tasks"]
+    parts = [plan.workload.value, plural(plan.workers, "worker"), plural(plan.tasks, "task")]
     if plan.workload.io_bound:
         parts.append(f"{plan.delay_ms} ms each")
     else:
@@ -128,38 +136,69 @@ def work_text(result: MatrixResult) -> str:
     return " · ".join(parts)
 
 
-def caption(result: MatrixResult, *, from_history: bool, position: tuple[int, int] = (1, 1)
-            ) -> Text:
-    """Where the table comes from, what work it ran, and on which machine."""
-    text = Text()
+def _origin(text: Text, result: MatrixResult | SweepResult, *, from_history: bool,
+            position: tuple[int, int], name: str) -> None:
+    """``History 2/5 (live, bench)`` or ``This matrix 1/2``."""
     n, total = position
     if from_history:
         text.append(f"History {n}/{total}", style="bold")
-        origin = ", ".join(result.sources)
+        origin = ", ".join(clean_line(s) for s in result.sources)
         text.append(f" ({origin})" if origin else "", style="dim")
     else:
-        text.append("This matrix" if total == 1 else f"This matrix {n}/{total}", style="bold")
-    text.append(" · " + work_text(result))
+        text.append(name if total == 1 else f"{name} {n}/{total}", style="bold")
+
+
+def _machine(text: Text, result: MatrixResult | SweepResult, *, from_history: bool) -> None:
+    """`` · on here (2 cores)``, `` · imported from laptop (16 cores)`` and the date."""
     where = machine_label(result.machine)
     if result.imported:
         text.append(" · ")
         text.append(f"imported from {where}", style="bold magenta")
     elif where != "unknown machine":
         text.append(f" · on {where}")
-    if from_history:
+    if from_history and result.started_at:
         text.append(f" · {date_text(result.started_at)}", style="dim")
+
+
+def caption(result: MatrixResult | SweepResult, *, from_history: bool,
+            position: tuple[int, int] = (1, 1)) -> Text:
+    """Where the table comes from, what work it ran, and on which machine."""
+    text = Text()
+    if isinstance(result, SweepResult):
+        _origin(text, result, from_history=from_history, position=position, name="This sweep")
+        text.append(" · scaling sweep: " + sweep_caption(result))
+    else:
+        _origin(text, result, from_history=from_history, position=position, name="This matrix")
+        text.append(" · " + work_text(result))
+    _machine(text, result, from_history=from_history)
+    if isinstance(result, MatrixResult):
+        note = missing_modes_note(result)
+        if note:
+            text.append("\n" + note, style="dim")
     return text
 
 
-def ideal_speedup(result: MatrixResult) -> tuple[float, str]:
-    """The best speedup the parallel modes could reach here, and its label."""
-    workers = result.plan.workers
-    cores = result.cores
-    if result.workload.io_bound or not cores:
-        return float(workers), f"ideal = {workers} workers"
-    if cores <= workers:
-        return float(cores), f"ideal = {cores} cores"
-    return float(workers), f"ideal = {workers} workers"
+def missing_modes_note(result: MatrixResult) -> str:
+    """The modes some interpreters did not run because they cannot (subinterpreters need
+    CPython 3.12+), once: ``subinterpreters: not on 3.8 and 3.11 (needs CPython 3.12+)``."""
+    labels = clean_labels(result)
+    ran: dict[str, set[Mode]] = {t.path: set() for t in result.targets}
+    why: dict[tuple[str, Mode], str] = {}
+    for cell in result.cells:
+        if cell.status == "skipped":
+            why[(cell.target.path, cell.mode)] = clip(cell.error or "", STATUS_WIDTH)
+        else:
+            ran.setdefault(cell.target.path, set()).add(cell.mode)
+    notes = []
+    for mode in [m for m in Mode if any(m in modes for modes in ran.values())]:
+        lacking = [t for t in result.targets if mode not in ran.get(t.path, set())]
+        if not lacking:
+            continue
+        reasons = sorted({r for t in lacking
+                          if (r := why.get((t.path, mode)) or unavailable(t, mode))})
+        notes.append(f"{mode.value}: not on {join_words([labels[t.path] for t in lacking])} "
+                     f"({', '.join(reasons) or 'not run'})")
+    return " · ".join(notes)
 
 
 def point_rows(result: SweepResult) -> list[list[str | Text]]:
@@ -167,10 +206,9 @@ def point_rows(result: SweepResult) -> list[list[str | Text]]:
     ideal = dict(result.ideal)
     rows = []
     for p in result.points:
-        rows.append([str(p.workers), seconds(p.median_s),
-                     Text(fmt_speedup(p.speedup), style=speedup_style(p.speedup)),
-                     f"{ideal.get(p.workers, 0):.2f}x",
-                     "-" if fit is None else f"{fit.predict(p.workers):.2f}x",
+        rows.append([str(p.workers), seconds(p.median_s), speedup_cell(p.speedup),
+                     speedup(ideal.get(p.workers, 0)),
+                     "-" if fit is None else speedup(fit.predict(p.workers)),
                      f"{p.busy_cores:.2f}"])
     return rows
 
@@ -178,7 +216,8 @@ def point_rows(result: SweepResult) -> list[list[str | Text]]:
 def sweep_caption(result: SweepResult) -> str:
     plan = result.plan
     text = (f"{plan.workload.value} · {plan.mode.value} with 1-{plan.max_workers} workers on "
-            f"{plan.target.full} · {plan.cores} cores · {plan.tasks} tasks")
+            f"{clean_line(plan.target.full)} · {plural(plan.cores, 'core')} · "
+            f"{plural(plan.tasks, 'task')}")
     if not plan.workload.io_bound:
         text += f" · scale {plan.scale:g}"
     if result.baseline_s:
@@ -186,61 +225,12 @@ def sweep_caption(result: SweepResult) -> str:
     return text
 
 
-def running_text(progress: MatrixProgress | SweepProgress | None, plan: MatrixPlan | SweepPlan,
-                 elapsed: float) -> str:
-    """``run 4 of 18 · 3.14t threads (2 workers) · pass 2 of 3 · 12 s``."""
-    if progress is None:
-        return f"starting… · {elapsed:.0f} s"
-    text = f"run {min(progress.done + 1, progress.total)} of {progress.total}"
-    if isinstance(progress, MatrixProgress) and isinstance(plan, MatrixPlan):
-        cell = progress.cell
-        if cell is not None:
-            text += f" · {short_labels(plan.targets)[cell.target.path]} {cell.mode.value}"
-            if cell.mode is not Mode.SEQUENTIAL:
-                text += f" ({cell.workers} workers)"
-        if plan.repeat > 1 and progress.repeat:
-            text += f" · pass {progress.repeat} of {plan.repeat}"
-    elif isinstance(progress, SweepProgress) and isinstance(plan, SweepPlan):
-        n = progress.workers
-        what = "sequential baseline" if n is None else \
-            f"{plan.mode.value} with {n} worker{'s' if n != 1 else ''}"
-        text += f" · {plan.target.full} {what}"
-    return text + f" · {elapsed:.0f} s"
-
-
-def done_text(runs: int, total: int, elapsed: float, *, cancelled: bool, failed: int = 0) -> str:
-    text = (f"cancelled after {runs} of {total} runs" if cancelled
-            else f"done: {runs} runs in {elapsed:.0f} s")
-    if failed:
-        text += f" · {failed} cell{'s' if failed != 1 else ''} failed"
-    return text
-
-
-def copy_payload(result: MatrixResult | SweepResult, *, from_history: bool = False
-                 ) -> tuple[str, str]:
-    """(the Markdown table, the command line that prints it) for the copy key."""
-    if isinstance(result, SweepResult):
-        from gil_tui.engine.history.sweep_export import format_sweep
-
-        plan = result.plan
-        return format_sweep(result, "markdown"), compare_command(
-            plan.workload, [plan.target.path], workers=plan.max_workers, scale=plan.scale,
-            repeat=plan.repeat, sweep=plan.mode)
-    if from_history:
-        return matrix_markdown(result), "gil-tui results --markdown (the whole history)"
-    p = result.plan
-    return matrix_markdown(result), compare_command(
-        p.workload, [t.path for t in p.targets], workers=p.workers, scale=p.scale,
-        repeat=p.repeat)
-
-
-def history_note(tables: list[MatrixResult]) -> str:
-    """What a history reload found, in one notification."""
-    if not tables:
-        return ("The history is empty: matrices and runs made here (and imported ones) show "
-                "up there.")
-    imported = sorted({machine_label(t.machine) for t in tables if t.imported})
-    text = f"{len(tables)} table{'s' if len(tables) != 1 else ''} from the history"
-    if imported:
-        text += f" (imported from {', '.join(imported)})"
-    return text + ". Press [ and ] to page through them."
+def fit_words(result: SweepResult | None) -> Text:
+    """The Amdahl fit in words, and the points that failed."""
+    fit = Text()
+    if result is not None:
+        fit.append(result.fit_text)
+        for key, error in result.errors.items():
+            what = "the sequential baseline" if key == "sequential" else f"{key} workers"
+            fit.append(f"\n{what} failed: {clean_line(error)}", style="red")
+    return fit

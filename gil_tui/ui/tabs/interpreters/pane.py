@@ -8,101 +8,35 @@ their interpreter pickers.
 
 from __future__ import annotations
 
-import os
 from typing import Callable, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from gil_tui.engine.system import interpreters as engine
-from gil_tui.engine.system.interpreters import MIN_VERSION, Interpreter, InterpreterError
+from gil_tui.engine.system.interpreters import Interpreter
+from gil_tui.engine.text import clean_line
+from gil_tui.policy import REFUSAL, commands_allowed
+from gil_tui.ui.tabs.interpreters.keys import INTERPRETERS_BINDINGS
+from gil_tui.ui.tabs.interpreters.path_box import PathBox
+from gil_tui.ui.tabs.interpreters.rows import (COLUMNS, add_error_text, column_widths,
+                                               detail_text, has_free_threaded, row_cells,
+                                               remove_text, row_of, summary_text, with_added,
+                                               without)
+from gil_tui.ui.text import shorten_path
 
 Discover = Callable[[], Sequence[Interpreter]]
-
-PLACEHOLDER = "path to a python executable, e.g. ~/.pyenv/versions/3.14.0t/bin/python3.14t"
-ADD_HELP = "Enter checks the interpreter and adds it · Escape cancels"
 
 HINT = """\
 [b]No free-threaded build found.[/b] Get Python 3.14 and its free-threaded twin:
   [$accent]pyenv install 3.14[/]    [$accent]pyenv install 3.14t[/]
   or with uv:  [$accent]uv python install 3.14t[/]
 then press [b]R[/b] to rescan."""
-
-#: (key, header) of the table's columns; the path comes last and takes what is left.
-COLUMNS = (
-    ("version", "Version"),
-    ("build", "Build"),
-    ("gil", "GIL now"),
-    ("aiohttp", "aiohttp"),
-    ("source", "Source"),
-    ("supported", "Supported"),
-    ("path", "Path"),
-)
-SUPPORTED_WIDTH = 14  # longer reasons are cut; the line under the table has them in full
-MIN_PATH_WIDTH = 12
-
-
-def shorten_path(path: str, width: int) -> str:
-    """``~`` for the home directory, then keep the end: ``…/bin/python3.14t``."""
-    home = os.path.expanduser("~")
-    if home not in ("", "~", os.sep) and (path == home or path.startswith(home + os.sep)):
-        path = "~" + path[len(home):]
-    if len(path) <= width:
-        return path
-    if width <= 1:
-        return "…"[:width]
-    tail = path[-(width - 1):]
-    cut = tail.find(os.sep)
-    if 0 < cut <= len(tail) // 2:  # start at a directory boundary when it costs little
-        tail = tail[cut:]
-    return "…" + tail
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def support_text(interp: Interpreter) -> str:
-    """``ok``, or why gil-tui cannot run benchmarks with this interpreter, briefly."""
-    if interp.supported:
-        return "ok"
-    if interp.version is not None:
-        if interp.implementation not in (None, "cpython"):
-            return "not CPython"
-        return f"needs {MIN_VERSION[0]}.{MIN_VERSION[1]}+"
-    reason = interp.reason or "unknown problem"
-    if interp.path:
-        reason = reason.replace(interp.path, "")
-    return " ".join(reason.split()).strip(" :") or "unknown problem"
-
-
-def row_cells(interp: Interpreter) -> list[str]:
-    """The table's cells for one interpreter, path excluded (it is shortened to fit)."""
-    if interp.version is None:
-        version = build = gil = "?"
-    else:
-        version = interp.version + ("t" if interp.free_threaded else "")
-        if interp.implementation and interp.implementation != "cpython":
-            version = f"{interp.implementation} {version}"
-        build = "free-threaded" if interp.free_threaded else "GIL"
-        gil = {True: "on", False: "off", None: "?"}[interp.gil_enabled]
-    aiohttp = "yes" if interp.has_aiohttp else ("no" if interp.version else "?")
-    return [version, build, gil, aiohttp, interp.source, support_text(interp)]
-
-
-def has_free_threaded(interps: Sequence[Interpreter]) -> bool:
-    return any(i.free_threaded and i.supported for i in interps)
-
-
-def _same(a: Interpreter, b: Interpreter) -> bool:
-    """The test :func:`engine.discover` uses to merge duplicates."""
-    return a.realpath == b.realpath and a.prefix == b.prefix
 
 
 class InterpretersPane(Vertical):
@@ -121,10 +55,6 @@ class InterpretersPane(Vertical):
     }
     InterpretersPane #interp-add { height: auto; display: none; }
     InterpretersPane.-adding #interp-add { display: block; }
-    InterpretersPane #interp-add-message {
-        height: auto; max-height: 2; padding: 0 1; color: $text-muted;
-    }
-    InterpretersPane #interp-add-message.-error { color: $text-error; }
     InterpretersPane #interp-hint {
         height: auto; padding: 0 1; display: none;
         background: $boost; border-left: outer $warning;
@@ -132,16 +62,7 @@ class InterpretersPane(Vertical):
     InterpretersPane.-no-free-threaded #interp-hint { display: block; }
     """
 
-    BINDINGS = [
-        Binding("a", "add", "Add path", id="interpreters.add",
-                tooltip="Add a Python interpreter by the path of its executable"),
-        Binding("d", "remove", "Remove", id="interpreters.remove",
-                tooltip="Forget the selected interpreter (only paths you added)"),
-        Binding("R,ctrl+r", "rescan", "Rescan", key_display="R", id="interpreters.rescan",
-                tooltip="Look for interpreters again (pyenv, uv, PATH, added paths)"),
-        Binding("escape", "cancel_add", "Cancel", id="interpreters.cancel_add",
-                tooltip="Close the path box without adding anything"),
-    ]
+    BINDINGS = INTERPRETERS_BINDINGS
 
     class Discovered(Message):
         """The list of interpreters changed: a scan ended, or one was added or removed."""
@@ -173,14 +94,14 @@ class InterpretersPane(Vertical):
         self._select: Interpreter | None = None  # the row to put the cursor on next fill
         self._path_width = 0
         self._rows: tuple[Interpreter, ...] = ()  # what the table shows, row by row
+        #: added path -> the interpreter (found by a scan) its row replaced, until a rescan
+        self._replaced: dict[str, Interpreter] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Scanning for Python interpreters…", id="interp-status")
         yield DataTable(cursor_type="row", cell_padding=0, zebra_stripes=True, id="interp-table")
         yield Static(id="interp-detail")
-        with Vertical(id="interp-add"):
-            yield Input(placeholder=PLACEHOLDER, id="interp-path")
-            yield Static(ADD_HELP, id="interp-add-message")
+        yield PathBox(id="interp-add")
         yield Static(HINT, id="interp-hint")
 
     def on_mount(self) -> None:
@@ -233,6 +154,7 @@ class InterpretersPane(Vertical):
         self.scanning = False
         if state is WorkerState.SUCCESS:
             self.remove_class("-failed")
+            self._replaced.clear()
             self.interpreters = tuple(worker.result or ())
         else:
             error = worker.error
@@ -241,28 +163,12 @@ class InterpretersPane(Vertical):
 
     def _add_done(self, worker: Worker, state: WorkerState) -> None:
         if state is WorkerState.ERROR:
-            error = worker.error
-            if isinstance(error, InterpreterError):
-                text = str(error)
-            elif isinstance(error, OSError):
-                text = f"could not save the list of interpreters: {error}"
-            else:
-                text = f"could not add it: {error}"
-            self._add_message(text, error=True)
+            self.query_one(PathBox).say(add_error_text(worker.error), error=True)
             return
-        added: Interpreter = worker.result
-        held = next((i for i in self.interpreters if _same(i, added)), None)
-        if held is not None and held.source == "current":
-            self._select = held  # already listed, under a better name ("current")
-            self.notify(f"Added {added.path}; it is also the {held.source} interpreter.",
-                        timeout=4)
-            interps = list(self.interpreters)
-        else:
-            self._select = added
-            self.notify(f"Added {added.path}: {added.label()}", timeout=4)
-            interps = [added if held is not None and i is held else i for i in self.interpreters]
-            if held is None:
-                interps.append(added)
+        interps, self._select, note, replaced = with_added(self.interpreters, worker.result)
+        if replaced is not None:
+            self._replaced[worker.result.path] = replaced
+        self.notify(note, timeout=4, markup=False)
         self.adding = False
         self.interpreters = tuple(interps)
 
@@ -271,7 +177,7 @@ class InterpretersPane(Vertical):
     def watch_interpreters(self, interps: tuple[Interpreter, ...]) -> None:
         self.set_class(self._scanned and not has_free_threaded(interps), "-no-free-threaded")
         self._fill_table()
-        self._status(self._summary())
+        self._status(summary_text(self.interpreters))
         self.refresh_bindings()
         self.post_message(self.Discovered(self, list(interps)))
 
@@ -284,50 +190,19 @@ class InterpretersPane(Vertical):
     def watch_adding(self, adding: bool) -> None:
         self.set_class(adding, "-adding")
         self.refresh_bindings()
-        field = self.query_one("#interp-path", Input)
+        box = self.query_one(PathBox)
         if adding:
-            field.value = ""
-            self._add_message(ADD_HELP)
-            field.focus()
+            box.open()
         else:
-            field.value = ""
+            box.close()
             self.query_one("#interp-table", DataTable).focus()
 
     def _status(self, text: str) -> None:
         self.query_one("#interp-status", Static).update(text)
 
-    def _add_message(self, text: str, *, error: bool = False) -> None:
-        message = self.query_one("#interp-add-message", Static)
-        message.update(text)
-        message.set_class(error, "-error")
-
-    def _summary(self) -> str:
-        interps = self.interpreters
-        if not interps:
-            return "No Python interpreter found · press a to add one by path"
-        parts = [f"{len(interps)} interpreter{'s' if len(interps) != 1 else ''}"]
-        free = sum(1 for i in interps if i.free_threaded and i.supported)
-        parts.append(f"{free} free-threaded")
-        bad = sum(1 for i in interps if not i.supported)
-        if bad:
-            parts.append(f"{bad} unsupported")
-        return " · ".join(parts)
-
     def _widths(self, rows: list[list[str]]) -> list[int]:
-        """Widths of every column: the reasons get what the paths leave; the path the rest."""
-        widths = [max([len(header)] + [len(row[col]) for row in rows])
-                  for col, (_, header) in enumerate(COLUMNS[:-1])]
         table_width = self.query_one("#interp-table", DataTable).size.width or self.size.width
-        # one space before each column, one column for the vertical scrollbar
-        room = (table_width or 80) - len(COLUMNS) - 1
-        supported = widths[-1]
-        widths[-1] = min(supported, SUPPORTED_WIDTH)
-        paths = max([len("Path")] + [len(shorten_path(i.path, 999)) for i in self.interpreters])
-        spare = room - sum(widths) - paths
-        if spare > 0:
-            widths[-1] += min(spare, supported - widths[-1])
-        widths.append(max(MIN_PATH_WIDTH, room - sum(widths)))
-        return widths
+        return column_widths(rows, [i.path for i in self.interpreters], table_width)
 
     def _path_width_now(self) -> int:
         return self._widths([row_cells(i) for i in self.interpreters])[-1]
@@ -344,31 +219,16 @@ class InterpretersPane(Vertical):
         for (key, header), width in zip(COLUMNS, widths):
             table.add_column(" " + header, width=width + 1, key=key)
         for interp, cells in zip(self.interpreters, rows):
-            cells = cells[:-1] + [_clip(cells[-1], widths[-2])]
-            cells.append(shorten_path(interp.path, path_width))
+            cells = cells[:-1] + [clean_line(cells[-1], max_len=widths[-2])]
+            cells.append(shorten_path(clean_line(interp.path), path_width))
             table.add_row(*(" " + cell for cell in cells))
-        if previous is not None:
-            for row, interp in enumerate(self.interpreters):
-                if _same(interp, previous) and interp.path == previous.path:
-                    table.move_cursor(row=row, animate=False)
-                    break
-            else:
-                for row, interp in enumerate(self.interpreters):
-                    if _same(interp, previous):
-                        table.move_cursor(row=row, animate=False)
-                        break
+        row = row_of(self.interpreters, previous) if previous is not None else None
+        if row is not None:
+            table.move_cursor(row=row, animate=False)
         self._show_detail()
 
     def _show_detail(self) -> None:
-        interp = self.selected
-        if interp is None:
-            text = ""
-        elif interp.supported:
-            cpus = f" · {interp.cpu_count} CPUs" if interp.cpu_count else ""
-            text = f"{interp.label()}{cpus} · {interp.path}"
-        else:
-            text = interp.reason or f"{interp.path}: unknown problem"
-        self.query_one("#interp-detail", Static).update(text)
+        self.query_one("#interp-detail", Static).update(detail_text(self.selected))
 
     @on(DataTable.RowHighlighted, "#interp-table")
     def _row_highlighted(self) -> None:
@@ -384,8 +244,11 @@ class InterpretersPane(Vertical):
         return True
 
     def action_add(self) -> None:
+        if not commands_allowed():  # served to a browser: whoever reaches it could run anything
+            self.notify(REFUSAL, severity="warning", timeout=6)
+            return
         if self.adding:
-            self.query_one("#interp-path", Input).focus()
+            self.query_one(PathBox).field.focus()
         else:
             self.adding = True
 
@@ -400,32 +263,23 @@ class InterpretersPane(Vertical):
         if interp is None:
             return
         if interp.source != "added":
-            self.notify(
-                f"{interp.path} was found as a {interp.source} interpreter, not added by you: "
-                "only paths added with a can be removed.",
-                severity="warning", timeout=5,
-            )
+            self.notify(remove_text(interp, None), severity="warning", timeout=5, markup=False)
             return
         try:
             removed = engine.remove_path(interp.path)
         except OSError as exc:
-            self.notify(f"Could not save the list of interpreters: {exc}", severity="error")
+            self.notify(clean_line(f"Could not save the list of interpreters: {exc}"),
+                        severity="error", markup=False)
             return
-        if not removed:
-            self.notify(f"{interp.path} was not in the list of added paths.",
-                        severity="warning", timeout=4)
-        else:
-            self.notify(f"Removed {interp.path}.", timeout=3)
-        self.interpreters = tuple(i for i in self.interpreters if i is not interp)
+        self.notify(remove_text(interp, removed), severity="information" if removed else
+                    "warning", timeout=3 if removed else 4, markup=False)
+        replaced = self._replaced.pop(interp.path, None)
+        self._select = replaced
+        self.interpreters = tuple(without(self.interpreters, interp, replaced))
 
-    @on(Input.Submitted, "#interp-path")
-    def _path_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        path = event.value.strip()
-        if not path:
-            self._add_message("Type the path of a python executable first.", error=True)
-            return
+    @on(PathBox.Submitted)
+    def _path_submitted(self, event: PathBox.Submitted) -> None:
         if self._add_worker is not None:
             return  # one check at a time: a second add_path() could persist twice
-        self._add_message(f"Checking {path}…")
-        self._add_worker = self._add(path)
+        self.query_one(PathBox).say(f"Checking {clean_line(event.path)}…")
+        self._add_worker = self._add(event.path)
