@@ -15,7 +15,6 @@ import pkgutil
 import sys
 
 from gil_tui import __version__
-from gil_tui.commands._common import EXIT_INTERRUPTED, EXIT_OK, fail
 
 #: The order ``--help`` lists the subcommands in; any other module in
 #: ``gil_tui.commands`` is registered after these, alphabetically.
@@ -56,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         from gil_tui.commands import app
 
         return app.open_app()
+    # Here, not at the top: `gil-tui` alone (above) does without it.
+    from gil_tui.commands._common import EXIT_INTERRUPTED, EXIT_OK, fail
+
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

@@ -41,7 +41,7 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
     try:
         from gil_tui.ui.app import make_app
 
-        settings, warnings = _saved_settings()
+        settings, warnings = saved_settings()
         app = make_app(tab=tab, lesson=lesson, settings=settings,
                        settings_warnings=warnings, remember=True)
         app.run()
@@ -50,7 +50,7 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
     return int(app.return_code or 0)
 
 
-def _saved_settings() -> tuple[object | None, list[str]]:
+def saved_settings() -> tuple[object | None, list[str]]:
     """The remembered choices (theme, keymap, selections) and the warnings to show; a
     broken file gives the defaults and one warning. (None, []) when nothing was saved
     yet: the settings module is then imported only once something changes, after the

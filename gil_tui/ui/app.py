@@ -1,33 +1,52 @@
-"""The gil-tui Textual app: header, tabs, footer, keys. Each tab owns its own logic."""
+"""The gil-tui Textual app: title, tabs, key bar, keys. Each tab owns its own logic.
+
+Only the tab on show is built before the first frame; the others follow right after
+it (:mod:`gil_tui.ui.pane_loader`), so the app draws about as soon as a bare Textual
+app. The panes are imported there too: this module names them only for type checks,
+and handles their messages by name (``on_live_pane_selected``); what the tabs tell
+each other, and what is remembered of them, is :mod:`gil_tui.ui.tab_links`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from textual import events, on
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Static
 
-from gil_tui.lessons import load_lessons
-from gil_tui.ui.help import HelpScreen
-from gil_tui.ui.widgets.key_bar import KeyBar
-from gil_tui.ui.selection import Selection
+from gil_tui.ui.app_keys import APP_BINDINGS, TAB_TITLES, TABS
+from gil_tui.policy import REFUSAL, commands_allowed
+from gil_tui.ui.pane_loader import PaneLoader, pane_class
+from gil_tui.ui.run_gate import RunGate
 from gil_tui.ui.services import Services
-from gil_tui.ui.tabs.compare.pane import ComparePane
-from gil_tui.ui.tabs.interpreters.pane import InterpretersPane
-from gil_tui.ui.tabs.lessons.pane import LessonsPane
-from gil_tui.ui.tabs.live.pane import LivePane
+from gil_tui.ui.settings_bridge import SettingsKeeper, show_warnings
+from gil_tui.ui.tab_links import TabLinks
+from gil_tui.ui.widgets.key_bar import KeyBar
+from gil_tui.ui.widgets.main_tabs import MainTabs, TabBar
+from gil_tui.ui.widgets.title_bar import TitleBar
 
-#: Tab ids, in the order of the tab bar and of the keys 1-4.
-TABS = ("lessons", "live", "compare", "interpreters")
-TAB_TITLES = {"lessons": "Lessons", "live": "Live", "compare": "Compare",
-              "interpreters": "Interpreters"}
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gil_tui.settings import Settings
+    from gil_tui.ui.selection import Selection
+
+#: Tab ids, in the order of the tab bar and of the keys 1-4 (TABS, TAB_TITLES: app_keys).
 
 #: The smallest terminal the layout is made for; below it, a hint replaces the tabs.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+
+def _commands_provider() -> type:
+    from gil_tui.ui.palette import GilTuiCommands
+
+    return GilTuiCommands
 
 
 class GilTuiApp(App[int]):
@@ -36,92 +55,145 @@ class GilTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "gil-tui"
     SUB_TITLE = "threads, processes and the GIL"
+    COMMANDS = App.COMMANDS | {_commands_provider}
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave gil-tui"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help",
-                tooltip="Keys and commands"),
-        *(
-            Binding(str(n), f"show_tab('{tab}')", TAB_TITLES[tab], show=False,
-                    id=f"app.tab.{tab}", tooltip=f"Go to the {TAB_TITLES[tab]} tab")
-            for n, tab in enumerate(TABS, 1)
-        ),
-    ]
-
-    def __init__(self, *, tab: str = "lessons", lesson: str | None = None,
-                 services: Services | None = None, live_selection: Selection | None = None,
-                 live_run: bool = False) -> None:
-        super().__init__()
-        self.live_selection = live_selection
-        self.live_run = live_run
-        self.initial_tab = tab if tab in TABS else "lessons"
-        self.initial_lesson = lesson
-        self.services = services or Services()
-        self._live: LivePane | None = None  # set on mount
-        self._compare: ComparePane | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with TabbedContent(initial=self.initial_tab, id="main-tabs"):
-            with TabPane("Lessons", id="lessons"):
-                yield LessonsPane(id="lessons-pane")
-            with TabPane("Live", id="live"):
-                yield LivePane(self.services, id="live-pane")
-            with TabPane("Compare", id="compare"):
-                yield ComparePane(self.services, id="compare-pane")
-            with TabPane("Interpreters", id="interpreters"):
-                yield InterpretersPane(id="interpreters-pane", discover=self.services.discover)
-        yield Static(
-            f"Make the window bigger: gil-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
-            id="too-small",
-        )
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        if self.initial_lesson:
-            if not self.query_one(LessonsPane).show_lesson(self.initial_lesson):
-                self.notify(f"No lesson called {self.initial_lesson!r}.", severity="warning")
-        self._check_size(self.size.width, self.size.height)
-        live = self._live = self.query_one(LivePane)
-        self._compare = self.query_one(ComparePane)
-        live.cores_signal.subscribe(self, self._cores_sampled)
-        # Demos run in the interpreter picked in the Live tab.
-        self.query_one("#lesson-demo").python = lambda: live.selection.python
-        if self.live_selection is not None:
-            live.selection = self.live_selection
-        if self.live_run:
-            live.action_run()
-        self._focus_tab(self.initial_tab)
-        # Once the screen is built, move every object alive to the collector's permanent
-        # generation (gc.freeze): a full collection over all of Textual's widgets and
-        # styles paused the app for ~60 ms here, now and then in the middle of a run.
-        self.set_timer(self.GC_FREEZE_AFTER, self._freeze_gc)
+    BINDINGS = APP_BINDINGS
 
     #: Seconds after mount to freeze the garbage collector's view of the built screen.
     GC_FREEZE_AFTER = 2.0
 
-    def _freeze_gc(self) -> None:
-        gc.freeze()
+    def __init__(self, *, tab: str = "lessons", lesson: str | None = None,
+                 services: Services | None = None, live_selection: Selection | None = None,
+                 live_run: bool = False, settings: Settings | None = None,
+                 settings_path: Path | None = None, settings_warnings: Sequence[str] = (),
+                 remember: bool = False) -> None:
+        super().__init__()
+        self.initial_tab = tab if tab in TABS else "lessons"
+        self.initial_lesson = lesson
+        self.services = services or Services()
+        #: One run at a time, whichever tab starts it.
+        self.gate = RunGate()
+        #: The remembered choices (None: this app remembers nothing, as in most tests).
+        self.keeper = (SettingsKeeper(self, settings, path=settings_path)
+                       if remember or settings is not None else None)
+        #: The user's keymap as applied (binding id -> keys); the help shows these keys.
+        self.keymap: dict[str, str] = {}
+        self._warnings = list(settings_warnings)
+        self._keymap_warnings: list[str] = []
+        restore_live = live_selection is None and settings is not None
+        if settings is not None:
+            live_selection = self._apply_settings(settings) if restore_live else live_selection
+        self.links = TabLinks(self, self.keeper, live_selection, live_run, restore_live)
+        self.loader = PaneLoader(self, self._build_pane, self._pane_mounted,
+                                 lambda tab: self.query_one("#main-tabs", MainTabs).tab(tab))
+
+    # ------------------------------------------------------------ building
+
+    def _apply_settings(self, settings: Settings) -> Selection | None:
+        """Theme and keymap, before the first frame; returns the Live tab's last selection."""
+        from gil_tui.ui.selection import Selection
+
+        if settings.theme is not None:
+            if settings.theme in self.available_themes:
+                self.theme = settings.theme
+            else:
+                self._warnings.append(f"settings: no theme called {settings.theme!r} here; "
+                                      "the default is used")
+        if settings.keymap:
+            from gil_tui.settings import keymap_from_settings
+            from gil_tui.ui.key_catalog import known_binding_ids
+
+            keymap, self._keymap_warnings = keymap_from_settings(settings.keymap,
+                                                                 known_binding_ids())
+            self.keymap = dict(keymap)
+            self.set_keymap(keymap)
+        try:
+            return Selection.from_try(settings.live.try_values())
+        except ValueError:
+            return None
+
+    def _build_pane(self, tab: str, cls: type[Widget]) -> Widget:
+        if tab == "lessons":
+            return cls(id="lessons-pane")
+        if tab == "interpreters":
+            return cls(id="interpreters-pane", discover=self.services.discover)
+        return cls(self.services, gate=self.gate, id=f"{tab}-pane")
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="app-title")
+        pane = self._build_pane(self.initial_tab, pane_class(self.initial_tab))
+        self.loader.composed(self.initial_tab, pane)
+        yield MainTabs([(tab, f"{n} {TAB_TITLES[tab]}") for n, tab in enumerate(TABS, 1)],
+                       self.initial_tab, {self.initial_tab: pane}, id="main-tabs")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._check_size(self.size.width, self.size.height)
+        self._pane_mounted(self.initial_tab, self.loader.panes[self.initial_tab])
+        self._focus_tab(self.initial_tab)
+        self.call_after_refresh(self._after_first_frame)
+        # Once the screen is built, move every object alive to the collector's permanent
+        # generation (gc.freeze): a full collection over all of Textual's widgets and
+        # styles paused the app for ~60 ms here, now and then in the middle of a run.
+        self.set_timer(self.GC_FREEZE_AFTER, gc.freeze)
+
+    def _after_first_frame(self) -> None:
+        gc.enable()  # `gil-tui` turns the collector off until the first frame (open_app)
+        show_warnings(self, self._warnings, "Settings")
+        show_warnings(self, self._keymap_warnings, "Keymap")
+        if self.keeper is not None:
+            self.theme_changed_signal.subscribe(self, self.links.theme_changed)
+        # The other tabs, after the lesson's text (which is drawn a frame after the rest).
+        rest = tuple(tab for tab in ("live", "compare", "interpreters", "lessons")
+                     if tab != self.initial_tab)
+        self.set_timer(self.LOAD_REST_AFTER, lambda: self.run_worker(
+            self.loader.load_rest(rest), group="panes", exit_on_error=False))
+
+    #: Seconds after the first frame to start building the other tabs.
+    LOAD_REST_AFTER = 0.1
+
+    def _pane_mounted(self, tab: str, pane: Widget) -> None:
+        """Connect a pane to the others, once it is in the DOM."""
+        self.links.pane_mounted(tab, pane)
+        if tab == self.active_tab and self.focused is None:
+            self._focus_tab(tab)
+
+    async def _shutdown(self) -> None:
+        # Textual's own close (quitting, or a test ending): no pane may be half-mounted
+        # then, so let one that is being built finish first.
+        await self.loader.settle()
+        await super()._shutdown()
+
+    # ------------------------------------------------------------ layout and focus
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small and not self.screen.query_children("#too-small"):  # built when first needed
+            self.screen.mount(Static(f"Make the window bigger: gil-tui needs at least "
+                                     f"{MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small"))
         self.screen.set_class(small, "-too-small")
 
+    @property
+    def active_tab(self) -> str:
+        """The tab on show."""
+        return self.query_one("#main-tabs", MainTabs).active
+
     def _focus_tab(self, tab: str) -> None:
-        if self.query_one("#main-tabs", TabbedContent).active != tab:
+        if self.active_tab != tab:
             return  # the user moved on meanwhile: focusing would switch back
-        pane = self.query_one(f"#{tab}", TabPane)
-        if tab == "lessons":
+        if tab == "lessons" and self.loader.ready("lessons") is not None:
             self.query_one("#lesson-heading").focus()
+            return
+        tabs = self.query_one("#main-tabs", MainTabs)
+        container = tabs.tab_now(tab)
+        focusable = [w for w in container.query("*") if w.focusable] if container else []
+        if focusable:
+            focusable[0].focus()
         else:
-            focusable = [w for w in pane.query("*") if w.focusable]
-            if focusable:
-                focusable[0].focus()
-            else:
-                self.query_one("#main-tabs Tabs").focus()
+            tabs.query_one(TabBar).focus()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         # The tab's keys only work with the focus inside it: never leave it nowhere
@@ -130,106 +202,140 @@ class GilTuiApp(App[int]):
 
     def _refocus_if_lost(self) -> None:
         if self.screen is self.screen_stack[0] and self.screen.focused is None:
-            self._focus_tab(self.query_one("#main-tabs", TabbedContent).active)
+            self._focus_tab(self.active_tab)
 
-    def action_show_tab(self, tab: str) -> None:
-        """Switch to a tab and put the focus inside it."""
+    async def action_show_tab(self, tab: str) -> None:
+        """Switch to a tab (building its pane if needed) and put the focus inside it."""
         if tab not in TABS:
             return
-        self.query_one("#main-tabs", TabbedContent).active = tab
+        # Built first, then shown: an empty tab on show would leave the focus to fall
+        # back into the tab left (which then takes itself the screen back).
+        await self.loader.get(tab)
+        self.query_one("#main-tabs", MainTabs).active = tab
         self.call_after_refresh(self._focus_tab, tab)
 
-    @on(InterpretersPane.Discovered)
-    def _interpreters_found(self, event: InterpretersPane.Discovered) -> None:
-        live = self._live or self.query_one(LivePane)  # may come before our own mount
-        compare = self._compare or self.query_one(ComparePane)
-        for pane in (live, compare):
-            if pane.is_attached:
-                pane.set_interpreters(event.interpreters)
+    async def on_main_tabs_tab_activated(self, event: MainTabs.TabActivated) -> None:
+        if event.tab not in self.loader.panes:  # a click on a tab not built yet
+            await self.action_show_tab(event.tab)
+        else:
+            self.call_after_refresh(self._focus_tab, event.tab)
 
-    def _cores_sampled(self, percents: Sequence[float]) -> None:
-        # The Live tab samples the cores all the time; the Compare tab shows them too.
-        # Samples can still arrive while the app closes.
-        if self._compare is not None and self._compare.is_attached:
-            self._compare.show_cores(percents)
+    # ------------------------------------------------------------ the panes' messages
 
-    def run_elsewhere(self, pane: object) -> str | None:
-        """Why `pane` should not start a run now (another tab's run is going), or None.
+    def on_interpreters_pane_discovered(self, event: Any) -> None:
+        self.links.interpreters_found(event.interpreters)
 
-        Two runs at once share the cores and skew each other's times."""
-        if pane is not self._compare and self._compare is not None and self._compare.running:
-            return ("A Compare matrix is running: two runs at once would skew each other's "
-                    "times. Wait for it, or cancel it (x in the Compare tab).")
-        if pane is not self._live and self._live is not None and self._live.running:
-            return ("A Live run is under way: two runs at once would skew each other's "
-                    "times. Wait for it, or cancel it (x in the Live tab).")
-        return None
+    def on_live_pane_selected(self, event: Any) -> None:
+        self.links.live_selected(event.selection)
 
-    @on(LessonsPane.TryIt)
-    def _try_it(self, event: LessonsPane.TryIt) -> None:
-        live = self.query_one(LivePane)
+    def on_interpreter_picker_changed(self, event: Any) -> None:
+        self.links.compare_picked(event.paths)
+
+    async def on_lessons_pane_try_it(self, event: Any) -> None:
+        live: Any = await self.loader.get("live")
         if live.select(event.lesson.try_it):
-            self.action_show_tab("live")
+            await self.action_show_tab("live")
             self.notify(f"Selected: {live.selection.to_spec().label()}. Press r to run it.",
                         title=f"Try it: {event.lesson.title}", timeout=5)
 
+    # ------------------------------------------------------------ app-wide actions
+
     async def action_quit(self) -> None:
         """Quit, cancelling any run first so that no worker outlives the app."""
-        await self.query_one(ComparePane).shutdown()
-        await self.query_one(LivePane).shutdown()
+        for tab in ("compare", "live"):
+            pane: Any = self.loader.ready(tab)
+            if pane is not None:
+                await pane.shutdown()
+        if self.keeper is not None:
+            self.links.remember_sample_rate()
+            await self.keeper.flush()
         self.exit(0)
 
     def action_watch(self, command: str | None = None) -> None:
         """Ask for a command line, then watch it (the same view as `gil-tui watch`)."""
-        import shlex
-
-        from gil_tui.ui.watch.view import AskCommand, WatchScreen
-
-        def start(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                argv = shlex.split(text)
-            except ValueError as exc:
-                self.notify(f"Cannot read that command: {exc}", severity="error")
-                return
-            self.push_screen(WatchScreen(argv))
-
-        if command:
-            start(command)
-        else:
-            self.push_screen(AskCommand(), start)
+        watch_command(self, command)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        """The keys (as the keymap has them), opened at the tab on show."""
+        from gil_tui.ui.help import WATCH_ON, HelpScreen, help_text
 
-    def action_open_lesson(self, slug: str) -> None:
-        self.action_show_tab("lessons")
-        self.query_one(LessonsPane).show_lesson(slug)
+        if isinstance(self.screen, HelpScreen):
+            return
+        note = WATCH_ON if commands_allowed() else (
+            'The palette\'s "Watch a command…" is off here: ' + REFUSAL)
+        self.push_screen(HelpScreen(help_text(self.keymap, note), section=self.active_tab))
+
+    async def action_open_lesson(self, slug: str) -> None:
+        await self.action_show_tab("lessons")
+        lessons: Any = await self.loader.get("lessons")
+        lessons.show_lesson(slug)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for tab in TABS:
-            yield SystemCommand(
-                f"Tab: {TAB_TITLES[tab]}",
-                f"Go to the {TAB_TITLES[tab]} tab",
-                lambda tab=tab: self.action_show_tab(tab),
-            )
-        yield SystemCommand("Watch a command…",
-                            "Run any program and see how many cores it really uses",
-                            self.action_watch)
-        for n, lesson in enumerate(load_lessons(), 1):
-            yield SystemCommand(
-                f"Lesson {n}: {lesson.title}",
-                lesson.summary,
-                lambda slug=lesson.slug: self.action_open_lesson(slug),
-            )
+        yield from app_commands(self)
+
+
+def app_commands(app: GilTuiApp) -> Iterable[SystemCommand]:
+    """The palette's tabs, "Watch a command…" and lessons (its other commands:
+    :mod:`gil_tui.ui.palette`)."""
+    from gil_tui.lessons import load_lessons
+
+    for tab in TABS:
+        yield SystemCommand(f"Tab: {TAB_TITLES[tab]}", f"Go to the {TAB_TITLES[tab]} tab",
+                            lambda tab=tab: app.call_later(app.action_show_tab, tab))
+    yield SystemCommand("Watch a command…",
+                        "Run any program and see how many cores it really uses"
+                        if commands_allowed() else REFUSAL,
+                        app.action_watch)
+    for n, lesson in enumerate(load_lessons(), 1):
+        yield SystemCommand(f"Lesson {n}: {lesson.title}", lesson.summary,
+                            lambda slug=lesson.slug: app.call_later(app.action_open_lesson,
+                                                                     slug))
+
+
+def watch_command(app: App, command: str | None) -> None:
+    """Ask for a command line (or take ``command``), then watch it; refused when served
+    to a browser without ``--allow-commands`` (it runs anything on the server)."""
+    import shlex
+
+    from gil_tui.ui.watch.view import AskCommand, WatchScreen
+
+    if not commands_allowed():
+        app.notify(REFUSAL, severity="warning", timeout=8, markup=False)
+        return
+
+    def start(text: str | None) -> None:
+        if not text:
+            return
+        try:
+            argv = shlex.split(text)
+        except ValueError as exc:
+            app.notify(f"Cannot read that command: {exc}", severity="error")
+            return
+        app.push_screen(WatchScreen(argv))
+
+    if command:
+        start(command)
+    else:
+        app.push_screen(AskCommand(), start)
 
 
 def make_app(*, tab: str = "lessons", lesson: str | None = None,
              services: Services | None = None, live_selection: Selection | None = None,
-             live_run: bool = False) -> GilTuiApp:
-    """Build the app; the CLI and the tests both come through here."""
+             live_run: bool = False, settings: Settings | None = None,
+             settings_path: Path | None = None, settings_warnings: Sequence[str] = (),
+             remember: bool = False) -> GilTuiApp:
+    """Build the app; the CLI and the tests both come through here.
+
+    ``settings`` (from :func:`gil_tui.settings.load_settings`) are applied, and with
+    ``remember`` (or whenever ``settings`` are given) every remembered choice is kept
+    up to date in ``settings_path`` (None: the usual file); ``remember`` without
+    ``settings``: the defaults, saved once something changes. Without either the app
+    remembers nothing (most tests). The settings' sampling rate goes into ``services``.
+    """
+    if settings is not None:
+        services = dataclasses.replace(services or Services(), sample_hz=settings.sample_hz)
     return GilTuiApp(tab=tab, lesson=lesson, services=services,
-                     live_selection=live_selection, live_run=live_run)
+                     live_selection=live_selection, live_run=live_run, settings=settings,
+                     settings_path=settings_path, settings_warnings=settings_warnings,
+                     remember=remember)

@@ -1,13 +1,19 @@
-"""The help screen (`?` or F1)."""
+"""The help screen (`?` or F1): every key, as the user's keymap has them, opened at the
+current tab's section."""
 
 from __future__ import annotations
 
+import re
+from typing import Mapping
+
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from gil_tui.ui.app_keys import HELP_BINDINGS
 from gil_tui.ui.widgets.document import DocumentView
 
+#: ``{live.run}`` in the text becomes the key of that binding (its ``key_display`` when it
+#: has one), ``{app.help*}`` every key of it, in backquotes; the keymap's when it remaps it.
 HELP = """\
 # gil-tui help
 
@@ -16,47 +22,57 @@ without the GIL, and lets you watch it happen on your own cores.
 
 ## Everywhere
 
-- `1` `2` `3` `4`: the Lessons, Live, Compare and Interpreters tabs
+- {app.tab.lessons} {app.tab.live} {app.tab.compare} {app.tab.interpreters}: the Lessons, \
+Live, Compare and Interpreters tabs (their keys are in the tab names)
 - `tab` / `shift+tab`: move the focus
-- `ctrl+p`: command palette, to jump to any tab or lesson
-- `?` or `F1`: this help
-- `q`: quit
+- `^p`: command palette: any tab or lesson, run, cancel, costs, a demo, a sweep
+- {app.help*}: this help, opened at the tab you are in
+- {app.quit}: quit
 
 ## Lessons tab
 
-- `n` / `p`: next / previous lesson
-- `t`: show or hide the list of lessons
-- `up` `down` `pgup` `pgdn` `home` `end`: scroll the lesson
+- {lessons.next} / {lessons.previous}: next / previous lesson
+- {lessons.toggle_list}: show or hide the list of lessons
+- {lessons.up} {lessons.down} {lessons.page_up} {lessons.page_down} {lessons.home} \
+{lessons.end}: scroll the lesson
 - `enter` in the list: open the lesson picked there
-- `r`: try the lesson's experiment in the Live tab (when it has one)
+- {lessons.try_it}: try the lesson's experiment in the Live tab (when it has one)
+- {lessons.demo}: run the lesson's live demo (when it has one); it shows under the lesson
+- {lessons.stop_demo}: stop the demo; once it has ended, close its panel
+- {lessons.close_demo}: close the demo panel (a running demo is stopped); moving to
+  another lesson closes it too
 
 ## Live tab
 
-- `r`: run the selection (a sequential baseline runs first when needed)
-- `x`: cancel the run; every worker process ends
-- `w` / `m`: next workload / mode
-- `+` / `-`: one worker more / fewer
-- `t` / `s`: tasks the work is split into / how much work
-- `k`: start method (processes mode)
-- `i`: next interpreter found on this machine
-- `f`: sampling rate of the cores (1, 2, 4 or 10 Hz)
-- `c`: measure what creating a thread and a process costs here (the lesson
-  "Threads vs processes" then shows these figures)
+- {live.run}: run the selection (a sequential baseline runs first when needed)
+- {live.cancel}: cancel the run; every worker process ends
+- {live.workload} / {live.mode}: next workload / mode
+- {live.more} / {live.fewer}: one worker more / fewer
+- {live.tasks} / {live.scale}: tasks the work is split into / how much work
+- {live.start}: start method (processes mode)
+- {live.python}: next interpreter found on this machine
+- {live.hz}: sampling rate of the cores (1, 2, 4 or 10 Hz)
+- {live.costs}: measure what creating a thread and a process costs here (the lesson
+  "Threads vs processes" then shows these figures); {live.close_costs} closes its panel
 
 ## Compare tab
 
-- `r`: run the matrix (in the scaling view: the sweep); `x`: cancel, every worker process ends
-- `w`: workload (cpu, io, hash) · `i`: the interpreters in the matrix (space toggles, escape closes)
-- `+` / `-`: workers (back to auto at the default) · `s`: scale · `n`: runs per cell (1, 3, 5)
-- `v`: matrix view or scaling view · `m`: the mode to sweep (scaling view)
-- `h`: past tables from the history, imported ones labelled with their machine · `[` / `]`: newer / older
-- `c`: copy the table as Markdown (`gil-tui compare ... --markdown` prints it too)
+- {compare.run}: run the matrix (in the scaling view: the sweep); {compare.cancel}: cancel, \
+every worker process ends
+- {compare.workload}: workload (cpu, io, hash) · {compare.pythons}: the interpreters in the \
+matrix (space toggles, {compare.close} closes)
+- {compare.more} / {compare.fewer}: workers (back to auto at the default) · {compare.scale}: \
+scale · {compare.repeat}: runs per cell (1, 3, 5)
+- {compare.view}: matrix view or scaling view · {compare.mode}: the mode to sweep (scaling view)
+- {compare.history}: past tables from the history, imported ones labelled with their \
+machine · {compare.newer} / {compare.older}: newer / older
+- {compare.copy}: copy the table as Markdown (`gil-tui compare ... --markdown` prints it too)
 
 ## Interpreters tab
 
-- `a`: add an interpreter by its path (`escape` closes the box)
-- `d`: remove a path you added
-- `R` or `ctrl+r`: scan again
+- {interpreters.add}: add an interpreter by its path ({interpreters.cancel_add} closes the box)
+- {interpreters.remove}: remove a path you added
+- {interpreters.rescan*}: scan again
 
 Links in a lesson open other lessons, or the official docs in your browser.
 
@@ -66,10 +82,42 @@ Links in a lesson open other lessons, or the official docs in your browser.
 one. `gil-tui bench` runs one experiment headless, `gil-tui compare`
 the matrix, `gil-tui watch -- CMD` measures your own program, and
 `gil-tui live` opens the Live tab with a run selected. `gil-tui --help`
-lists every command. The palette (`ctrl+p`) has "Watch a command…".
+lists every command. {watch_note}
 
-Press `escape`, `q` or `?` to close this help.
+## Settings and keys
+
+gil-tui remembers the theme, the Live tab's last selection, the Compare
+tab's interpreters and the sampling rate in `settings.toml` (in its
+config folder). A `[keymap]` table there remaps any key by its binding
+id, e.g. `"live.run" = "enter"`; this help and the key bar show the keys
+in use.
+
+Press {help.close} to close this help.
 """
+
+#: The heading of each tab's section (the help opens there).
+SECTIONS = {"lessons": "Lessons tab", "live": "Live tab", "compare": "Compare tab",
+            "interpreters": "Interpreters tab"}
+
+WATCH_ON = 'The palette (`^p`) has "Watch a command…".'
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)+)(\*?)\}")
+
+
+def help_text(keymap: Mapping[str, str] | None = None, watch_note: str = WATCH_ON) -> str:
+    """The help's Markdown, each ``{binding.id}`` replaced by its keys (the keymap's when it
+    remaps that binding)."""
+    from gil_tui.ui.key_catalog import default_keys, keys_text
+
+    keymap = keymap or {}
+    bindings = {**default_keys(), **{b.id: b for b in HelpScreen.BINDINGS if b.id}}
+
+    def keys(match: re.Match[str]) -> str:
+        text = keys_text(match.group(1), keymap, bindings=bindings, joiner="` `",
+                         every=bool(match.group(2)))
+        return f"`{text}`" if text else match.group(0)
+
+    return _PLACEHOLDER.sub(keys, HELP).replace("{watch_note}", watch_note)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -83,14 +131,34 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
-    ]
+    BINDINGS = HELP_BINDINGS
+
+    def __init__(self, text: str | None = None, section: str | None = None) -> None:
+        super().__init__()
+        self.text = help_text() if text is None else text
+        #: The tab whose section is shown first (None: the top).
+        self.section = section
 
     def compose(self) -> ComposeResult:
-        view = DocumentView(HELP, id="help-text")
+        view = DocumentView(self.text, id="help-text")
         view.can_focus = True  # the arrow and page keys scroll it
         yield view
+
+    def on_mount(self) -> None:
+        if self.section in SECTIONS:
+            self.call_after_refresh(self._open_at_section)
+
+    def _open_at_section(self, tries: int = 20) -> None:
+        view = self.query_one(DocumentView)
+        if not view.lines:  # not laid out yet: the text is rendered at its first size
+            if tries:
+                self.set_timer(0.02, lambda: self._open_at_section(tries - 1))
+            return
+        title = SECTIONS[self.section or ""]
+        for row, line in enumerate(view.lines):
+            if line.strip() == title:
+                view.scroll_to(y=row, animate=False, immediate=True)
+                return
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from textual.widgets import OptionList, TabbedContent
+from textual.widgets import OptionList
 
 from gil_tui.lessons import load_lessons
 from gil_tui.ui.app import TABS, make_app
 from gil_tui.ui.help import HelpScreen
 from gil_tui.ui.tabs.lessons.pane import LessonsPane
 from gil_tui.ui.widgets.document import DocumentView
+from gil_tui.ui.widgets.main_tabs import MainTabs
 
 from .fakes import fake_services
 
 LESSONS = load_lessons()
 
 
+async def text_shown(pilot, document: DocumentView, timeout: float = 10.0) -> None:
+    """Wait for the lesson's text (it follows the first frame)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not document.lines:
+        assert time.monotonic() < deadline, "the lesson's text never came"
+        await pilot.pause(0.02)
+
+
 async def test_starts_on_lessons_with_the_first_lesson() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert app.query_one("#main-tabs", TabbedContent).active == "lessons"
+        assert app.query_one("#main-tabs", MainTabs).active == "lessons"
         document = app.query_one(LessonsPane).document
+        await text_shown(pilot, document)
         assert document.source.startswith(f"# {LESSONS[0].title}")
         assert document.lines[0].strip() == LESSONS[0].title, "rendered, not raw Markdown"
         assert "Further reading" in "\n".join(document.lines)
@@ -30,7 +42,7 @@ async def test_starts_on_lessons_with_the_first_lesson() -> None:
 async def test_number_keys_switch_tabs() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(100, 30)) as pilot:
-        tabs = app.query_one("#main-tabs", TabbedContent)
+        tabs = app.query_one("#main-tabs", MainTabs)
         for number, tab in reversed(list(enumerate(TABS, 1))):
             await pilot.press(str(number))
             await pilot.pause()
@@ -107,6 +119,7 @@ async def test_clicking_a_lesson_link_opens_that_lesson() -> None:
         await pilot.pause()
         pane = app.query_one(LessonsPane)
         document = pane.document
+        await text_shown(pilot, document)
         links = [(x, y, action) for x, y, action in [first_link(document)]]
         x, y, action = links[0]
         assert action.startswith("link('lesson:"), action
@@ -161,7 +174,7 @@ async def test_command_palette_lists_tabs_and_lessons() -> None:
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Tab: Live")
         command.callback()
         await pilot.pause()
-        assert app.query_one("#main-tabs", TabbedContent).active == "live"
+        assert app.query_one("#main-tabs", MainTabs).active == "live"
 
 
 async def test_too_small_terminal_shows_a_hint_and_recovers() -> None:

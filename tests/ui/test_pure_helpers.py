@@ -19,7 +19,6 @@ PURE = (
     "gil_tui.ui.services",
     "gil_tui.ui.run_gate",
     "gil_tui.ui.tabs.live.controls",
-    "gil_tui.ui.tabs.live.costs",
     "gil_tui.ui.tabs.live.runs",
     "gil_tui.ui.tabs.live.sampling",
     "gil_tui.ui.tabs.compare.canvas",

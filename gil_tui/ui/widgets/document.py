@@ -13,10 +13,10 @@ Links keep working: each link's text carries a click action that posts
 
 from __future__ import annotations
 
-from typing import ClassVar
+from functools import lru_cache
+from typing import Any, ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Heading, Markdown
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
@@ -27,17 +27,23 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
-class _LeftHeading(Heading):
-    """Headings flush left (rich centres h1)."""
+@lru_cache(maxsize=1)
+def _markdown_class() -> type:
+    """rich's Markdown with headings flush left (rich centres h1). Built when first
+    needed: the Markdown parser is not imported before the app's first frame."""
+    from rich.markdown import Heading, Markdown
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        text = self.text.copy()
-        text.justify = "left"
-        yield text
+    class _LeftHeading(Heading):
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            text = self.text.copy()
+            text.justify = "left"
+            yield text
 
+    class _LessonMarkdown(Markdown):
+        elements: ClassVar[dict[str, Any]] = {**Markdown.elements,
+                                              "heading_open": _LeftHeading}
 
-class _LessonMarkdown(Markdown):
-    elements: ClassVar = {**Markdown.elements, "heading_open": _LeftHeading}
+    return _LessonMarkdown
 
 
 def _colour(variables: dict[str, str], name: str, default: str) -> str:
@@ -90,7 +96,7 @@ def render_markdown(source: str, width: int, theme: Theme, code_theme: str,
     """
     console = Console(width=max(10, width), theme=theme, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, markup=False)
-    document = _LessonMarkdown(source, code_theme=code_theme, hyperlinks=True)
+    document = _markdown_class()(source, code_theme=code_theme, hyperlinks=True)
     lines = console.render_lines(document, console.options, pad=False)
     return [Strip(_clickable(line, link_action)) for line in lines]
 
@@ -157,17 +163,30 @@ class DocumentView(ScrollView, can_focus=False):
         def control(self) -> DocumentView:
             return self.view
 
+    #: The widest the text is set (a readable measure); a wider view centres it.
+    MAX_MEASURE = 100
+
     def __init__(self, source: str = "", *, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 classes: str | None = None, max_measure: int | None = MAX_MEASURE) -> None:
         super().__init__(id=id, classes=classes)
         self.source = source
+        #: Lines are rendered at most this wide (None: the full width) and centred.
+        self.max_measure = max_measure
         self._lines: list[Strip] = []
         self._cache: dict[tuple[str, int], list[Strip]] = {}
         self._rendered_width = -1
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        if not _warmed_up:
+        if not _warmed_up:  # after the first frame: it competes with it for the GIL
+            self.set_timer(self.WARM_UP_AFTER, self._warm_up)
+
+    #: Seconds after mount to warm the Markdown renderer up, unless a text came first
+    #: (rendering it warms it up as well, without a thread competing for the GIL).
+    WARM_UP_AFTER = 0.1
+
+    def _warm_up(self) -> None:
+        if not _warmed_up and self.is_attached and not self.source:
             self.run_worker(warm_up, thread=True, group="document-warm-up",
                             exit_on_error=False)
 
@@ -191,7 +210,18 @@ class DocumentView(ScrollView, can_focus=False):
         self._layout_lines()
 
     def _content_width(self) -> int:
-        return self.scrollable_content_region.width
+        """The width the text is rendered at: the view's, up to the measure."""
+        width = self.scrollable_content_region.width
+        if self.max_measure is not None:
+            width = min(width, self.max_measure)
+        return width
+
+    @property
+    def indent(self) -> int:
+        """Blank cells left of the text, which is centred when the view is wider."""
+        if self._rendered_width <= 0:
+            return 0
+        return max(0, (self.scrollable_content_region.width - self._rendered_width) // 2)
 
     def _rendered(self, source: str, width: int) -> list[Strip]:
         key = (source, width)
@@ -216,9 +246,13 @@ class DocumentView(ScrollView, can_focus=False):
         if not self.is_attached or self.size.width <= 0:
             return
         width = self._content_width()
-        if width <= 0 or width == self._rendered_width:
+        if width <= 0:
             return
-        lines = self._rendered(self.source, width)
+        if width == self._rendered_width:
+            self.refresh()  # the same lines, perhaps centred anew
+            return
+        # Nothing to show yet (a lesson comes a frame later): no need for the Markdown parser.
+        lines = self._rendered(self.source, width) if self.source else []
         self._lines = lines
         self._rendered_width = width
         self.virtual_size = Size(width, len(lines))
@@ -236,7 +270,10 @@ class DocumentView(ScrollView, can_focus=False):
         style = self.rich_style
         if index >= len(self._lines):
             return Strip.blank(width, style)
-        line = self._lines[index].crop_extend(scroll_x, scroll_x + width, None)
+        indent = self.indent
+        line = self._lines[index].crop_extend(scroll_x, scroll_x + width - indent, None)
+        if indent:
+            line = Strip.join([Strip.blank(indent), line])
         return line.apply_style(style).apply_offsets(scroll_x, index)
 
     def action_link(self, href: str) -> None:

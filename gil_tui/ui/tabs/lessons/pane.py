@@ -4,52 +4,46 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
+from textual.worker import Worker, WorkerState
 
 from gil_tui.lessons import Lesson, body_for_display, load_lessons
-from gil_tui.ui.scroll_keys import scroll, scroll_bindings
-from gil_tui.ui.tabs.lessons.demo_panel import ChooseDemo, DemoPanel, choices_for
+from gil_tui.ui.scroll_keys import scroll
+from gil_tui.ui.tabs.lessons.contents import LIST_WIDTH, make_contents
+from gil_tui.ui.tabs.lessons.demo_host import IMPORT_GROUP, LessonDemos
+from gil_tui.ui.tabs.lessons.heading import LessonHeading
+from gil_tui.ui.tabs.lessons.keys import LESSONS_BINDINGS
 from gil_tui.ui.widgets.document import DocumentView
 
 #: Below this width the list of lessons is hidden unless the reader asks for it.
 NARROW = 100
+#: Seconds between the app's first frame and its first lesson's text (rendering it takes
+#: ~0.1 s of CPU: started at once, it held back the terminal drawing that frame).
+FIRST_TEXT_AFTER = 0.04
+
+
+def _narrow(pane: Horizontal) -> bool:
+    """Too narrow for the list of lessons beside the lesson."""
+    return (pane.size.width or pane.app.size.width) < NARROW
 
 
 class LessonsPane(Horizontal):
-    """The list of lessons on the left, the current lesson on the right."""
+    """The list of lessons on the left, the current lesson on the right, and under it
+    the lesson's demo once one runs."""
 
-    DEFAULT_CSS = """
-    LessonsPane { height: 1fr; }
-    LessonsPane #lesson-list { width: 30; height: 1fr; border: none; border-right: tall $panel; }
-    LessonsPane.-hide-list #lesson-list { display: none; }
-    LessonsPane #lesson-main { width: 1fr; height: 1fr; }
-    LessonsPane #lesson-heading { height: 1; padding: 0 1; background: $boost; color: $text-muted;
-                                  text-wrap: nowrap; text-overflow: ellipsis; }
-    LessonsPane #lesson-doc { height: 1fr; padding: 0 0 1 2; }
-    LessonsPane #lesson-heading:focus { color: $text; text-style: bold; }
+    DEFAULT_CSS = f"""
+    LessonsPane {{ height: 1fr; }}
+    LessonsPane #lesson-list {{ width: {LIST_WIDTH}; height: 1fr; border: none;
+                               border-right: tall $panel; }}
+    LessonsPane.-hide-list #lesson-list {{ display: none; }}
+    LessonsPane #lesson-main {{ width: 1fr; height: 1fr; }}
+    LessonsPane #lesson-doc {{ height: 1fr; padding: 0 0 1 2; }}
     """
 
-    BINDINGS = [
-        Binding("n", "next_lesson", "Next", id="lessons.next", tooltip="Go to the next lesson"),
-        Binding("p", "previous_lesson", "Prev", id="lessons.previous",
-                tooltip="Go to the previous lesson"),
-        Binding("t", "toggle_list", "Contents", id="lessons.toggle_list",
-                tooltip="Show or hide the list of lessons"),
-        Binding("r", "try_it", "Try it", id="lessons.try_it",
-                tooltip="Open this lesson's experiment in the Live tab"),
-        Binding("d", "demo", "Demo", id="lessons.demo",
-                tooltip="Run this lesson's live demo (real code, in a safe sandbox)"),
-        Binding("x", "stop_demo", "Stop demo", id="lessons.stop_demo",
-                tooltip="Stop the running demo"),
-        Binding("c", "close_demo", "Close demo", show=False, id="lessons.close_demo",
-                tooltip="Hide the demo panel"),
-        *scroll_bindings("lessons"),
-    ]
+    BINDINGS = LESSONS_BINDINGS
 
     class TryIt(Message):
         """The reader wants to run a lesson's experiment."""
@@ -65,38 +59,45 @@ class LessonsPane(Horizontal):
         super().__init__(id=id)
         self.lessons: tuple[Lesson, ...] = load_lessons()
         self._list_choice: bool | None = None  # the reader's own choice, if they made one
+        self._list: OptionList | None = None  # built when first shown
         self._pending_document = False
+        self.demos = LessonDemos(self, lambda: self.query_one("#lesson-main"))
+        """The lesson's demos and their panel."""
 
     def compose(self) -> ComposeResult:
-        yield OptionList(
-            *(Option(f"{n:>2} {lesson.title}", id=lesson.slug)
-              for n, lesson in enumerate(self.lessons, 1)),
-            id="lesson-list",
-        )
+        list_hidden = _narrow(self)
+        self.set_class(list_hidden, "-hide-list")
+        if not list_hidden:
+            self._list = make_contents(self.lessons, self.index)
+            yield self._list
         with Vertical(id="lesson-main"):
             # The heading takes the focus for reading; the scroll keys are the pane's.
-            heading = Static(id="lesson-heading")
-            heading.can_focus = True
-            yield heading
+            yield LessonHeading(id="lesson-heading")
             yield DocumentView(id="lesson-doc")
-            yield DemoPanel(id="lesson-demo")
 
     def on_mount(self) -> None:
         self._document = self.query_one("#lesson-doc", DocumentView)
-        self._list = self.query_one("#lesson-list", OptionList)
-        self._heading = self.query_one("#lesson-heading", Static)
-        self._demo = self.query_one("#lesson-demo", DemoPanel)
-        self._list.tooltip = "Enter or click opens a lesson"
+        self._heading = self.query_one("#lesson-heading", LessonHeading)
         self._show(self.index)
+        self.demos.load_soon()
 
     @property
     def document(self) -> DocumentView:
         """The widget that shows the lesson's text."""
         return self._document
 
-    def on_resize(self) -> None:
+    async def on_resize(self) -> None:
         if self._list_choice is None:
-            self.set_class(self.size.width < NARROW, "-hide-list")
+            narrow = _narrow(self)
+            if not narrow:
+                await self._contents()
+            self.set_class(narrow, "-hide-list")
+
+    async def _contents(self) -> OptionList:
+        if self._list is None:
+            self._list = make_contents(self.lessons, self.index)
+            await self.mount(self._list, before=self.query_one("#lesson-main"))
+        return self._list
 
     @property
     def lesson(self) -> Lesson:
@@ -111,6 +112,8 @@ class LessonsPane(Horizontal):
         return False
 
     def watch_index(self, index: int) -> None:
+        if self.demos.shown:  # the demo belongs to the lesson it was started from
+            self.action_close_demo()
         self._show(index)
         self.refresh_bindings()
 
@@ -119,41 +122,56 @@ class LessonsPane(Horizontal):
         if action == "try_it":
             return bool(self.lessons and self.lesson.try_it)
         if action == "demo":
-            return bool(self.lessons and choices_for(self.lesson.slug))
-        if action == "stop_demo":
-            return bool(self._demo.running)
-        if action == "close_demo":
-            return self._demo.has_class("-shown")
+            return bool(self.lessons and self.demos.offered(self.lesson.slug))
+        if action in ("stop_demo", "close_demo"):
+            return self.demos.shown
         return True
 
-    def action_demo(self) -> None:
-        choices = choices_for(self.lesson.slug)
-        if not choices:
-            return
-        if len(choices) == 1:
-            self._demo.start(choices[0])
-        else:
-            by_name = {c.name: c for c in choices}
-            self.app.push_screen(ChooseDemo(choices),
-                                 lambda name: name and self._demo.start(by_name[name]))
+    # ------------------------------------------------------------ demos
+
+    def use_python(self, python: str | None) -> None:
+        """Run the demos in this interpreter (None: the one gil-tui runs on)."""
+        self.demos.use_python(python)
+
+    async def action_demo(self) -> None:
+        await self.demos.ask(self.lesson.slug)
         self.refresh_bindings()
+
+    async def start_demo(self, name: str) -> bool:
+        """Start one of this lesson's demos by name; False if it has none of that name."""
+        started = await self.demos.start(self.lesson.slug, name)
+        self.refresh_bindings()
+        return started
 
     def action_stop_demo(self) -> None:
-        self._demo.stop()
+        """Stop the demo that runs; once it has ended, close its panel."""
+        if not self.demos.stop():
+            self.action_close_demo()
 
     def action_close_demo(self) -> None:
-        self._demo.close()
+        self.demos.close()
         self.refresh_bindings()
+        self._heading.focus()  # the panel may have had it
 
-    @on(DemoPanel.Finished)
-    def _demo_done(self, message: DemoPanel.Finished) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == IMPORT_GROUP and event.state is WorkerState.SUCCESS:
+            if self.lessons:  # the list of demos is in: say which lessons have one
+                self._show_hints(self.lesson)
+            self.refresh_bindings()
+
+    def on_demo_panel_finished(self, message: Message) -> None:
+        """A demo ended (DemoPanel.Finished: the panel's module is imported on demand)."""
         self.refresh_bindings()
-        if message.result.name == "costs" and message.result.ok:
+        result = message.result  # type: ignore[attr-defined]
+        if result.name == "costs" and result.ok:
             self.refresh_lesson_text()
 
+    # ------------------------------------------------------------ the lesson
+
     def refresh_lesson_text(self) -> None:
-        """Show the lesson again if its text changed (it shows figures measured here)."""
-        if self.lessons:
+        """Show the lesson again if its text changed (it shows figures measured here, and
+        the interpreters found)."""
+        if self.lessons and not self._pending_document:
             self._document.update(body_for_display(self.lesson))
 
     def action_try_it(self) -> None:
@@ -162,32 +180,38 @@ class LessonsPane(Horizontal):
 
     def _show(self, index: int) -> None:
         if not self.lessons:
-            self._heading.update("No lessons found.")
+            self._heading.title = "No lessons found."
             return
         lesson = self.lessons[index]
-        total = len(self.lessons)
-        heading = f"Lesson {index + 1} of {total} · {lesson.title}"
-        if lesson.try_it:
-            heading += " · r: try it live"
-        if choices_for(lesson.slug):
-            heading += " · d: demo"
-        self._heading.update(heading)
+        self._heading.title = f"Lesson {index + 1} of {len(self.lessons)} · {lesson.title}"
+        self._show_hints(lesson)
         option_list = self._list
-        if option_list.highlighted != index:
+        if option_list is not None and option_list.highlighted != index:
             # Without prevent(), the list would answer with an OptionHighlighted of its
             # own; with two moves in flight (a quick n, or down then enter), the two
             # answers set the index back and forth for ever (the app spun at 100%).
             with option_list.prevent(OptionList.OptionHighlighted):
                 option_list.highlighted = index
         # The heading and the list show the move at once; the lesson follows a frame later.
-        self.call_after_refresh(self._swap_document, index)
+        if self._document.source:
+            self.call_after_refresh(self._swap_document, index)
+        else:  # the app's first lesson: let the terminal show the first frame first
+            self.set_timer(FIRST_TEXT_AFTER, lambda: self._swap_document(index))
+
+    def _show_hints(self, lesson: Lesson) -> None:
+        hints = []
+        if lesson.try_it:
+            hints.append("r: try it live")
+        if self.demos.offered(lesson.slug):
+            hints.append("d: demo")
+        self._heading.hints = " · ".join(hints)
 
     def on_show(self) -> None:
         if self._pending_document:  # the tab shows first, the text a frame later
             self.call_after_refresh(self._swap_document, self.index)
 
     def _swap_document(self, index: int) -> None:
-        if index != self.index or not self.is_attached or self.app._exit_renderables:
+        if index != self.index or not self.is_attached or self.app.return_code is not None:
             return  # the reader moved on already, or the app is closing
         parent = self.parent
         if parent is not None and not parent.display:
@@ -219,13 +243,15 @@ class LessonsPane(Horizontal):
         """Scroll the lesson (the keys work wherever the focus is in this tab)."""
         scroll(self._document, where)
 
-    def action_toggle_list(self) -> None:
+    async def action_toggle_list(self) -> None:
         hidden = not self.has_class("-hide-list")
         self._list_choice = not hidden
-        self.set_class(hidden, "-hide-list")
         if not hidden:
-            self._list.focus()
+            contents = await self._contents()
+            self.set_class(False, "-hide-list")
+            contents.focus()
         else:
+            self.set_class(True, "-hide-list")
             self._heading.focus()
 
     @on(OptionList.OptionHighlighted, "#lesson-list")
@@ -241,12 +267,16 @@ class LessonsPane(Horizontal):
     @on(DocumentView.LinkClicked)
     def _link(self, event: DocumentView.LinkClicked) -> None:
         event.stop()
-        href = event.href
-        if href.startswith("lesson:"):
-            if not self.show_lesson(href.removeprefix("lesson:")):
-                self.notify(f"No lesson called {href!r}.", severity="warning")
-        elif href.startswith(("http://", "https://")):
-            self.app.open_url(href)
-            self.notify(f"Opening {href}", timeout=3)
-        else:
-            self.notify(f"Cannot open {href!r}.", severity="warning")
+        follow_link(self, event.href)
+
+
+def follow_link(pane: LessonsPane, href: str) -> None:
+    """Open another lesson (``lesson:SLUG``) or a web page in the browser."""
+    if href.startswith("lesson:"):
+        if not pane.show_lesson(href.removeprefix("lesson:")):
+            pane.notify(f"No lesson called {href!r}.", severity="warning")
+    elif href.startswith(("http://", "https://")):
+        pane.app.open_url(href)
+        pane.notify(f"Opening {href}", timeout=3)
+    else:
+        pane.notify(f"Cannot open {href!r}.", severity="warning")
