@@ -51,28 +51,32 @@ BUSY = ("A Live run is under way: two runs at once would skew each other's times
         "Wait for it, or cancel it (x in the Live tab).")
 
 
+#: The Live tab's layout (kept out of the class: the class holds behaviour).
+LIVE_CSS = """
+LivePane { height: 1fr; }
+LivePane #live-controls { height: auto; padding: 0 1; background: $boost; }
+LivePane #live-top { height: auto; max-height: 50%; }
+LivePane #live-cores { width: 1fr; max-height: 100%; overflow-y: auto; }
+LivePane #live-lower { height: 1fr; }
+LivePane DataTable, LivePane WorkersTable {
+    border: none; border-top: solid $panel-lighten-2;
+    border-title-color: $text-muted; border-title-style: bold; }
+LivePane #live-explain { height: auto; max-height: 50%; min-height: 1; padding: 0 1;
+                         color: $text; }
+LivePane #live-explain.-failed { color: $error; }
+LivePane #live-explain.-shared { color: $warning; }
+LivePane.-costs #live-workers, LivePane.-costs #live-results,
+LivePane.-costs #live-explain { display: none; }
+LivePane.-costs #live-costs { display: block; }
+"""
+
+
 class LivePane(CostsKeys, Vertical):
     """Controls, per-core bars, run status, workers and results (or the Costs panel)."""
 
     # Below the cores: the workers as tall as their rows (up to half), the results the
     # rest, the explanation under them; the Costs panel in their place while open.
-    DEFAULT_CSS = """
-    LivePane { height: 1fr; }
-    LivePane #live-controls { height: auto; padding: 0 1; background: $boost; }
-    LivePane #live-top { height: auto; max-height: 50%; }
-    LivePane #live-cores { width: 1fr; max-height: 100%; overflow-y: auto; }
-    LivePane #live-lower { height: 1fr; }
-    LivePane DataTable, LivePane WorkersTable {
-        border: none; border-top: solid $panel-lighten-2;
-        border-title-color: $text-muted; border-title-style: bold; }
-    LivePane #live-explain { height: auto; max-height: 50%; min-height: 1; padding: 0 1;
-                             color: $text; }
-    LivePane #live-explain.-failed { color: $error; }
-    LivePane #live-explain.-shared { color: $warning; }
-    LivePane.-costs #live-workers, LivePane.-costs #live-results,
-    LivePane.-costs #live-explain { display: none; }
-    LivePane.-costs #live-costs { display: block; }
-    """
+    DEFAULT_CSS = LIVE_CSS
 
     BINDINGS = LIVE_BINDINGS
 
