@@ -2,7 +2,7 @@
 
 Zombie aware throughout: a process that has exited and waits to be reaped
 (a worker's child reparented to init, or our own child before ``wait``)
-counts as gone. That is why nothing here uses ``killpg(pgid, 0)``, which calls
+counts as gone. That is why nothing here uses a signal 0 sent to the group, which calls
 a group alive as long as a zombie member is not reaped, on some machines for a
 second or more.
 
