@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -140,9 +139,8 @@ def test_broken_symlink(tmp_path):
 
 def test_timeout_kills_the_whole_group(tmp_path):
     script = write_script(tmp_path / "slowpython", "#!/bin/sh\nsleep 37\necho done\n")
-    start = time.monotonic()
     info = probe(str(script), timeout=0.5)
-    assert time.monotonic() - start < 10  # bounded by our own waits
+    # the script cannot answer before 37 s: this reason is only given by the timeout
     assert info.reason == f"{script} did not answer within 0.5 s"
     left = []  # the probe returns once the group is gone (a zombie counts as gone)
     for proc in psutil.process_iter(["cmdline"]):

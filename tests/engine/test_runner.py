@@ -244,9 +244,8 @@ async def test_silent_interpreter_times_out(tmp_path):
     worker = tmp_path / "silent.py"
     worker.write_text("import time\ntime.sleep(60)\n")
     runner = Runner(RunSpec("cpu", "threads"), worker_path=str(worker), hello_timeout=0.3)
-    start = time.monotonic()
     events = [event async for event in runner.events()]
-    assert time.monotonic() - start < 10  # bounded by our own waits
+    # the worker sleeps 60 s without a hello: only the hello timeout ends it like this
     assert events[-1].kind == "timeout" and "did not start the worker" in events[-1].message
     assert group_members(runner.pid) == []
 
