@@ -323,3 +323,138 @@ async def test_without_nice_the_worker_keeps_our_priority():
         if isinstance(event, WorkerStart) and nice is None:
             nice = psutil.Process(runner.pid).nice()
     assert nice == base
+
+
+# ---------------------------------------------------------------- cancel before the start
+
+#: A worker that says hello (and marks that it did, in the file $MARK), then waits.
+SAYS_HELLO = """
+import json, os, sys, time
+print(json.dumps({"v": 1, "event": "hello", "t": 0.0, "version": "3.0.0",
+                  "implementation": "cpython", "executable": sys.executable,
+                  "gil_enabled": True, "free_threaded": False, "cpu_count": 1,
+                  "pid": os.getpid(), "start_method": None, "default_start_method": "fork",
+                  "aiohttp": False, "io_client": None}), flush=True)
+open(os.environ["MARK"], "w").close()
+time.sleep(120)
+"""
+
+
+class Held:
+    """Wraps an async function so that its first call waits for :meth:`release`
+    (``before``: before calling it, else after); counts the calls."""
+
+    def __init__(self, real, before: bool) -> None:
+        self.real, self.before = real, before
+        self.calls = 0
+        self.made: list = []
+        self.reached = asyncio.Event()
+        self._go = asyncio.Event()
+
+    def release(self) -> None:
+        self._go.set()
+
+    def method(self):
+        """The same, to stand in for a method (a plain function binds ``self``)."""
+        async def held(obj, *args, **kwargs):
+            return await self(obj, *args, **kwargs)
+        return held
+
+    async def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls > 1:
+            return await self.real(*args, **kwargs)
+        if not self.before:
+            self.made.append(await self.real(*args, **kwargs))
+        self.reached.set()
+        await self._go.wait()
+        return self.made[0] if self.made else await self.real(*args, **kwargs)
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
+async def collect(runner: Runner) -> list:
+    return [event async for event in runner.events()]
+
+
+async def test_a_cancel_before_the_spawn_means_no_spawn(monkeypatch):
+    """cancel() while the runner prepares (its own latency server starting): the worker is
+    never started, and the stream is the cancelled Error alone."""
+    from gil_tui.engine.run import latency
+    from gil_tui.engine.system import processes
+
+    server_start = Held(latency.LatencyServer.start, before=False)
+    spawn = Held(processes.start_async, before=True)
+    monkeypatch.setattr(latency.LatencyServer, "start", server_start.method())
+    monkeypatch.setattr(processes, "start_async", spawn)
+    runner = Runner(RunSpec("io", "threads", workers=2, tasks=2, delay_ms=1))
+    task = asyncio.ensure_future(collect(runner))
+    await asyncio.wait_for(server_start.reached.wait(), 10)
+    await runner.cancel()
+    server_start.release()
+    events = await asyncio.wait_for(task, 10)
+    assert [type(e) for e in events] == [Error] and events[0].cancelled
+    assert spawn.calls == 0 and runner.pid is None
+
+
+async def test_drive_of_a_runner_cancelled_before_it_started_spawns_nothing(monkeypatch):
+    from gil_tui.engine.run.runner import drive
+    from gil_tui.engine.system import processes
+
+    spawn = Held(processes.start_async, before=True)
+    monkeypatch.setattr(processes, "start_async", spawn)
+    spec = RunSpec("cpu", "sequential", scale=50.0)
+    runner = Runner(spec)
+    await runner.cancel()
+    with pytest.raises(RunError) as info:
+        await drive(runner, spec, share=None)
+    assert info.value.error.cancelled and spawn.calls == 0
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["before-fork", "after-fork"])
+async def test_a_cancel_while_the_worker_is_being_started_ends_it_before_any_event(
+        tmp_path, monkeypatch, made):
+    """cancel() while the worker is being started (not made yet, or made and already
+    talking, but not handed to the runner): it has nothing to signal and returns; the
+    runner ends the worker as soon as it has it, and reads none of its events."""
+    from gil_tui.engine.system import processes
+
+    mark = tmp_path / "said-hello"
+    script = tmp_path / "says_hello.py"
+    script.write_text(SAYS_HELLO)
+    spawn = Held(processes.start_async, before=not made)
+    monkeypatch.setattr(processes, "start_async", spawn)
+    runner = Runner(RunSpec("cpu", "sequential", scale=50.0), worker_path=str(script),
+                    env={**os.environ, "MARK": str(mark)})
+    task = asyncio.ensure_future(collect(runner))
+    await asyncio.wait_for(spawn.reached.wait(), 10)
+    if made:  # its hello waits in the pipe: the runner must not pass it on
+        procs = tree(spawn.made[0].pid)
+        await until(mark.exists)
+    await asyncio.wait_for(runner.cancel(), 5)
+    spawn.release()
+    events = await asyncio.wait_for(task, 15)
+    assert [type(e) for e in events] == [Error] and events[0].cancelled, events
+    assert runner.pid is not None and runner.hello is None
+    if made:
+        assert survivors(procs) == []
+    assert survivors(tree(runner.pid)) == []
+    assert group_members(runner.pid) == []
+
+
+async def test_a_cancel_before_the_first_event_ends_a_silent_worker(tmp_path):
+    worker = tmp_path / "silent.py"
+    worker.write_text("import time\ntime.sleep(120)\n")
+    runner = Runner(RunSpec("cpu", "threads"), worker_path=str(worker))
+    task = asyncio.ensure_future(collect(runner))
+    await until(lambda: runner.pid is not None and tree(runner.pid))
+    procs = tree(runner.pid)
+    await runner.cancel()
+    events = await asyncio.wait_for(task, 10)
+    assert [type(e) for e in events] == [Error] and events[0].cancelled, events
+    assert survivors(procs) == [] and group_members(runner.pid) == []

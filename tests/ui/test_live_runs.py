@@ -3,6 +3,8 @@ through the engine's drive() and reports to a recording view."""
 
 from __future__ import annotations
 
+import asyncio
+
 from gil_tui.engine.history.store import HistoryStore
 from gil_tui.engine.run.spec import Mode, RunSpec, Workload
 from gil_tui.ui.run_gate import UNDER_WAY, RunGate
@@ -78,3 +80,52 @@ def test_the_gate_lets_one_run_at_a_time() -> None:
     live.running = True
     assert gate.refuse(live) and live.told == [UNDER_WAY]
     assert gate.refuse(compare) and compare.told == ["Live is busy"]
+
+
+async def test_a_plan_cancelled_before_it_ran_records_its_first_run_cancelled(tmp_path) -> None:
+    """A cancel that came before the plan's worker did anything (`r` then `x` at once):
+    the plan's first run ends cancelled without a single event of its worker; the next
+    plan (armed again) runs."""
+    store = tmp_path / "history.jsonl"
+    here = {"hostname": "here"}
+    view = Recorder()
+    runs = LiveRuns(fake_services(history=lambda: HistoryStore(store, machine=here)), view)
+    spec = RunSpec(Workload.CPU, Mode.THREADS, workers=2)
+    runs.arm()
+    await runs.cancel()
+    await runs.run(runs.plan(spec))
+    assert view.calls == [("started", Mode.SEQUENTIAL, BASELINE_NOTE),
+                          ("event", "Error", 4242), ("finished", "cancelled", 1)]
+    assert runs.runner is None and not store.exists(), "nothing of it in the history"
+    runs.arm()
+    await runs.run(runs.plan(spec))
+    assert [r.status for r in runs.session.records] == ["cancelled", "ok", "ok"]
+
+
+async def test_a_step_before_the_runs_ends_when_the_plan_is_cancelled() -> None:
+    """What the plan does before its runs (measuring the interpreter) stops on a cancel,
+    and does not start at all once the plan is cancelled."""
+    runs = LiveRuns(fake_services(), Recorder())
+    runs.arm()
+    started, ended = asyncio.Event(), []
+
+    async def measure() -> str:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        finally:
+            ended.append(True)
+        return "measured"
+
+    waiting = asyncio.ensure_future(runs.unless_cancelled(measure))
+    await started.wait()
+    await runs.cancel()
+    assert await asyncio.wait_for(waiting, 5) is None and ended == [True], "it ended first"
+    started.clear()
+    assert await runs.unless_cancelled(measure) is None and not started.is_set()
+    runs.arm()
+
+    async def quick() -> str:
+        return "sized"
+
+    assert await runs.unless_cancelled(quick) == "sized"

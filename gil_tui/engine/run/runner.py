@@ -131,8 +131,11 @@ class Runner:
                 yield Error(self._spawn_failure(exc), kind="start")
                 return
             self.pid = self._proc.pid
-            if self._cancelled:
-                await self.cancel()
+            if self._cancelled:  # cancel() came while it was being started: it ends now,
+                await self.cancel()  # before any of its events is read
+                finished = True
+                yield self._finish_error(None)
+                return
             stderr_task = asyncio.ensure_future(self._drain_stderr())
             final: Event | None = None
             async for event in self._read_events():
@@ -160,7 +163,12 @@ class Runner:
                 await server.stop()
 
     async def cancel(self, grace: float = CANCEL_GRACE_S) -> None:
-        """SIGINT to the worker's group and tree, then SIGKILL after ``grace`` seconds."""
+        """SIGINT to the worker's group and tree, then SIGKILL after ``grace`` seconds.
+
+        Before the worker exists (``events()`` not started, or still starting its latency
+        server) it is never started: ``events()`` yields only the cancelled Error. While it
+        is being started, ``events()`` ends it as soon as it exists, before reading any of
+        its events. Either way the stream ends with the cancelled Error."""
         self._cancelled = True
         proc = self._proc
         if proc is None:

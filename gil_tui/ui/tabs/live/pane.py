@@ -275,6 +275,7 @@ class LivePane(CostsKeys, Vertical):
             return
         self.action_close_costs()
         self.running = True
+        self.runs.arm()  # before the worker exists: a cancel from now on is this run's
         self._run(spec, self.sizes.needs_probe(self.selection, self.interpreters))
 
     async def action_cancel(self) -> None:
@@ -284,24 +285,32 @@ class LivePane(CostsKeys, Vertical):
         await self.cancel_run()
 
     async def cancel_run(self) -> None:
-        """Stop the run under way, if any; every worker process ends."""
+        """Stop the run under way, if any; every worker process ends.
+
+        The run's worker is not cancelled: it may not have started yet (`r` then `x` in
+        one read of the terminal), and then it would never clear :attr:`running`. The
+        plan is cancelled instead, and the worker ends it with the run it was at
+        recorded as cancelled, whenever the cancel came (see
+        :mod:`~gil_tui.ui.tabs.live.runs`)."""
         self.costs_panel.stop()
-        if not await self.runs.cancel():
-            self.workers.cancel_group(self, "live-run")
+        await self.runs.cancel()
 
     async def shutdown(self) -> None:
         """Cancel any run and stop the latency server (quitting, unmounting)."""
         await self.cancel_run()
+        self.workers.cancel_group(self, "live-run")  # the app goes: do not wait for it
         await self.runs.close()
 
     @work(exclusive=True, group="live-run", exit_on_error=False)
     async def _run(self, spec: RunSpec, probe: bool = False) -> None:
         try:
-            if probe:
-                spec = await self.sizes.sized_spec(
+            if probe:  # a cancel while measuring stops the probe; the run is then cancelled
+                sized = await self.runs.unless_cancelled(lambda: self.sizes.sized_spec(
                     spec, self.selection, self.interpreters, self.run_display.status.idle,
-                    lambda text: self.tell(text, "warning"))
-                self.selection = self.sizes.sized(self.selection, self.interpreters)
+                    lambda text: self.tell(text, "warning")))
+                if sized is not None:
+                    spec = sized
+                    self.selection = self.sizes.sized(self.selection, self.interpreters)
             await self.runs.run(self.runs.plan(spec))
         finally:
             self.running = False

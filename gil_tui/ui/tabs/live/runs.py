@@ -4,12 +4,20 @@ result is built in one place), the sitting's session and the results history.
 
 The pane starts :meth:`LiveRuns.run` in a worker; a :class:`RunView`
 (:class:`~gil_tui.ui.tabs.live.display.RunDisplay`) draws what it is told.
+
+Cancelling is a state of the plan, not of the pane's worker task: :meth:`LiveRuns.arm`
+(when `r` is accepted, before that worker exists) clears it, :meth:`LiveRuns.cancel`
+sets it and cancels the runner under way, if any. Whatever the plan is doing then
+(not started yet, measuring the interpreter, between two runs, starting a worker,
+running), it ends with the run it was at recorded as cancelled, as a cancel in the
+middle of a run does; nothing is left to be cleaned up by cancelling a task that may
+not have started.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol, Sequence
+from typing import Awaitable, Callable, Protocol, Sequence, TypeVar
 
 from gil_tui.engine.history.store import HistoryError
 from gil_tui.engine.run.events import Event
@@ -26,6 +34,8 @@ BASELINE_NOTE = "sequential baseline first (automatic), to measure the speedup"
 
 #: (spec, ran automatically as the baseline of the next one)
 Plan = list[tuple[RunSpec, bool]]
+
+T = TypeVar("T")
 
 
 class RunView(Protocol):
@@ -51,8 +61,11 @@ class LiveRuns:
         self.services = services
         self.view = view
         self.session = Session()
-        #: The runner of the run under way.
+        #: The runner of the run under way (None between runs).
         self.runner: RunnerLike | None = None
+        #: The plan under way (or the next one) was cancelled.
+        self.cancelled = False
+        self._cancel_event = asyncio.Event()
         self._latency: LatencyServer | None = None
         self._latency_url: str | None = None
 
@@ -61,15 +74,36 @@ class LiveRuns:
         baseline = self.session.baseline_spec(spec)
         return [(spec, False)] if baseline is None else [(baseline, True), (spec, False)]
 
+    def arm(self) -> None:
+        """A new plan is about to start: it is not cancelled (yet)."""
+        self.cancelled = False
+        self._cancel_event = asyncio.Event()
+
     async def run(self, plan: Plan) -> None:
-        """Run the plan in order, up to its first run that did not succeed."""
+        """Run the plan in order, up to its first run that did not succeed (a cancelled
+        plan: up to the run it was at, recorded as cancelled)."""
+        for spec, auto in plan:
+            record = await self.run_one(spec, auto)
+            if not record.ok:
+                break
+
+    async def unless_cancelled(self, step: Callable[[], Awaitable[T]]) -> T | None:
+        """``step()``'s outcome, or None when the plan is cancelled before or while it
+        runs (then it is cancelled, and has ended, when this returns)."""
+        if self.cancelled:
+            return None
+        task = asyncio.ensure_future(step())
+        stop = asyncio.ensure_future(self._cancel_event.wait())
         try:
-            for spec, auto in plan:
-                record = await self.run_one(spec, auto)
-                if not record.ok:
-                    break
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            self.runner = None
+            stop.cancel()
+            if not task.done():  # cancelled (or this task was): the step ends first
+                task.cancel()
+                await asyncio.wait({task})
+        if task.cancelled():
+            return None
+        return task.result()
 
     async def run_one(self, spec: RunSpec, auto: bool = False) -> RunRecord:
         """One run to its end: its record is in the session, its result in the history."""
@@ -79,6 +113,8 @@ class LiveRuns:
         try:
             url = await self._latency_for(spec)
             runner = self.runner = self.services.runner(spec, url)
+            if self.cancelled:  # before it started: it never starts (its stream says so)
+                await runner.cancel()
 
             def seen(event: Event) -> None:
                 tracker.feed(event)
@@ -95,6 +131,8 @@ class LiveRuns:
         except Exception as exc:  # a bug or an environment problem: say it, keep going
             result = None
             record = self.session.add_failure(spec, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.runner = None  # a cancel from now on is for the next run of the plan
         self._finished(record)
         if result is not None:  # off the event loop: the file is locked while written
             problem = await asyncio.to_thread(self.remember, result)
@@ -105,13 +143,14 @@ class LiveRuns:
     def _finished(self, record: RunRecord) -> None:
         self.view.run_finished(record, self.session.records)
 
-    async def cancel(self) -> bool:
-        """Cancel the run under way; False when no runner is there to cancel."""
+    async def cancel(self) -> None:
+        """Cancel the plan under way (or about to start), and its runner if one is there
+        (its worker then sees a "cancelled" error and ends)."""
+        self.cancelled = True
+        self._cancel_event.set()
         runner = self.runner
-        if runner is None:
-            return False
-        await runner.cancel()  # the run's worker then sees a "cancelled" error and ends
-        return True
+        if runner is not None:
+            await runner.cancel()
 
     async def close(self) -> None:
         """Stop the latency server (quitting)."""
