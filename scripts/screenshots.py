@@ -274,7 +274,10 @@ def to_png(svg: Path) -> Path | None:
     if tool is None:
         return None
     png = svg.with_suffix(".png")
-    subprocess.run([tool, "-o", str(png), str(svg)], check=True)
+    # Without xml:space="preserve", rsvg-convert drops the leading spaces of each text run:
+    # a table's "3.11 GIL  sequential" became "3.11 GILsequential" in the PNG.
+    text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    subprocess.run([tool, "-o", str(png)], input=text.encode("utf-8"), check=True)
     return png
 
 

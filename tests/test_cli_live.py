@@ -79,3 +79,58 @@ def test_without_a_terminal_it_refuses_before_the_probe(tmp_path) -> None:
     assert out.returncode == 2
     assert one_clear_line(out.stderr).startswith("gil-tui live: the app needs a terminal")
     assert not marker.exists(), "the interpreter was probed before the terminal check"
+
+
+def test_live_remembers_choices_and_its_flags_win(tmp_path, monkeypatch) -> None:
+    """As plain `gil-tui`: the saved theme and keymap apply, changes are saved; the flags
+    given win over the saved selection, the rest of it stays."""
+    from gil_tui import paths
+    from gil_tui.commands.live import open_live
+    from gil_tui.settings import LiveSettings, Settings, save_settings
+    from gil_tui.ui.app import GilTuiApp
+
+    path = tmp_path / "settings.toml"
+    monkeypatch.setattr(paths, "settings_path", lambda: path)
+    built = []
+    monkeypatch.setattr(GilTuiApp, "run", lambda self, *a, **k: built.append(self))
+    save_settings(Settings(theme="nord", keymap={"live.run": "enter"},
+                           live=LiveSettings(workload="io", mode="asyncio", workers=16,
+                                             python="/saved/python")), path)
+
+    def opened(*argv: str):
+        args = parse(*argv)
+        assert open_live(args, selection_from_args(args)) == 0
+        return built[-1]
+
+    app = opened("--workers", "8", "--run")
+    assert app.keeper is not None and app.theme == "nord"
+    assert app.keymap == {"live.run": "enter"} and app.links.live_run
+    selection = app.links.live_selection
+    assert (selection.workload, selection.mode, selection.workers) == \
+        (Workload.IO, Mode.ASYNCIO, 8)
+    assert selection.python is None, "the saved interpreter comes back once a scan finds it"
+    selection = opened("--mode", "threads").links.live_selection
+    assert (selection.workload, selection.mode, selection.workers) == \
+        (Workload.IO, Mode.THREADS, 16)
+    # saved values that do not fit with the flags give way (no asyncio for cpu work)
+    selection = opened("--workload", "cpu").links.live_selection
+    assert (selection.workload, selection.mode) == (Workload.CPU, Mode.THREADS)
+    args = parse("--python", "/x/python3")
+    chosen = selection_from_args(args).replace(python="/x/python3", python_label="3.13")
+    assert open_live(args, chosen) == 0
+    assert built[-1].links.live_selection.python == "/x/python3", "--python wins too"
+
+
+def test_live_flags_alone_without_saved_settings(tmp_path, monkeypatch) -> None:
+    from gil_tui import paths
+    from gil_tui.commands.live import open_live
+    from gil_tui.ui.app import GilTuiApp
+
+    monkeypatch.setattr(paths, "settings_path", lambda: tmp_path / "settings.toml")
+    built = []
+    monkeypatch.setattr(GilTuiApp, "run", lambda self, *a, **k: built.append(self))
+    args = parse("--mode", "processes", "--python", "/x/python3")
+    selection = selection_from_args(args).replace(python="/x/python3", python_label="3.13")
+    assert open_live(args, selection) == 0
+    assert built[0].keeper is not None, "the choices made are remembered from now on"
+    assert built[0].links.live_selection == selection

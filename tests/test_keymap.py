@@ -200,3 +200,20 @@ async def test_textual_fires_the_bindings_this_keymap_returns():
         await pilot.press("question_mark", "ctrl+shift+y", "plus", "r", "x")
         await pilot.pause()
     assert app.hits == ["run", "run", "cancel"]
+
+
+def test_the_watch_app_checks_only_its_own_entries():
+    """`gil-tui watch` applies the watch view's and its dialog's entries; the main app's
+    (and their problems) are the main app's to report."""
+    from gil_tui.ui.key_catalog import watch_keymap
+
+    raw = {"watch.log": "o", "confirm.yes": "j", "live.run": "o", "no.such.binding": "z",
+           "app.quit": "ctrl+q", "watch.stop": "ctrl+q", "watch.nope": "p",
+           "watch.leave": "o"}
+    applied, warnings = watch_keymap(raw)
+    assert applied == {"watch.log": "o", "confirm.yes": "j"}
+    assert len(warnings) == 3, warnings
+    text = "\n".join(warnings)
+    assert "watch.stop" in text and "watch.nope" in text and "watch.leave" in text
+    assert "live.run" not in text and "no.such.binding" not in text and "app.quit" not in text
+    assert watch_keymap({}) == ({}, [])

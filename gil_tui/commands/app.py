@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,25 +50,35 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
 
 
 def saved_settings() -> tuple[object | None, list[str]]:
-    """The remembered choices (theme, keymap, selections) and the warnings to show; a
-    broken file gives the defaults and one warning. (None, []) when nothing was saved
-    yet: the settings module is then imported only once something changes, after the
-    first frame."""
-    from gil_tui import paths
+    """The remembered choices and the warnings to show (see
+    :func:`gil_tui.ui.settings_bridge.saved_settings`)."""
+    from gil_tui.ui.settings_bridge import saved_settings as read
 
-    path = paths.settings_path()
-    if not os.path.lexists(path):
-        return None, []
-    from gil_tui.settings import load_settings
-
-    return load_settings(path)
+    return read()
 
 
 def open_watch(argv: list[str] | None = None, pid: int | None = None, hz: float = 4.0,
                log: str | None = None) -> int:
-    """`gil-tui watch` with the TUI: the watch view alone; returns the exit code."""
+    """`gil-tui watch` with the TUI: the watch view alone, with the user's keymap;
+    returns the exit code."""
     from gil_tui.ui.watch.view import WatchApp
 
-    app = WatchApp(argv, pid=pid, hz=hz, log=log)
+    keymap, settings_warnings, keymap_warnings = watch_settings()
+    app = WatchApp(argv, pid=pid, hz=hz, log=log, keymap=keymap,
+                   settings_warnings=settings_warnings, keymap_warnings=keymap_warnings)
     app.run()
     return int(app.return_code or 0)
+
+
+def watch_settings() -> tuple[dict[str, str], list[str], list[str]]:
+    """What `gil-tui watch` takes from the saved settings: the user's keymap (its entries
+    for the watch view; the main app's are left out without a word), the warnings of
+    loading the file, and those of the keymap."""
+    settings, warnings = saved_settings()
+    raw = getattr(settings, "keymap", None)
+    if not raw:
+        return {}, warnings, []
+    from gil_tui.ui.key_catalog import watch_keymap
+
+    keymap, problems = watch_keymap(raw)
+    return keymap, warnings, problems

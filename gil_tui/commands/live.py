@@ -29,17 +29,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def selection_from_args(args: argparse.Namespace):
-    """The Live tab's Selection for these flags; raises SpecError when they do not fit."""
+def selection_from_args(args: argparse.Namespace, base=None):
+    """The Live tab's Selection for these flags, over ``base`` (None: the defaults);
+    raises SpecError when they do not fit."""
     from gil_tui.ui.selection import Selection
 
     values = {key: str(getattr(args, key)) for key in
               ("workload", "mode", "workers", "tasks", "scale", "start_method")
               if getattr(args, key, None) is not None}
-    selection = Selection.from_try(values)
+    selection = Selection.from_try(values, base)
     if args.start_method and selection.mode is not Mode.PROCESSES:
         raise SpecError("--start-method applies to --mode processes only")
     return selection
+
+
+def with_saved(args: argparse.Namespace, selection, settings):
+    """``selection`` (the flags') over the remembered Live selection: what the flags do
+    not say comes from ``settings``; the flags alone when the saved values do not fit
+    with them (``--workload cpu`` after a saved asyncio run)."""
+    if settings is None:
+        return selection
+    from gil_tui.ui.selection import Selection
+
+    try:
+        merged = selection_from_args(args, Selection.from_try(settings.live.try_values()))
+    except (SpecError, ValueError):
+        return selection
+    return merged.replace(python=selection.python, python_label=selection.python_label)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,8 +78,23 @@ def run(args: argparse.Namespace) -> int:
             return fail(clean_line(found.reason or f"{args.python} cannot run the benchmarks"),
                         EXIT_FAILED, prog=PROG)
         selection = selection.replace(python=found.path, python_label=found.label())
-    from gil_tui.ui.app import make_app
+    return open_live(args, selection)
 
-    app = make_app(tab="live", live_selection=selection, live_run=args.run)
+
+def open_live(args: argparse.Namespace, selection) -> int:
+    """The app on the Live tab with ``selection``, remembering choices as `gil-tui` does:
+    the saved theme, keymap and selection apply (the flags win over the saved values;
+    without --python the saved interpreter is restored once a scan finds it)."""
+    from gil_tui.ui.app import make_app
+    from gil_tui.ui.settings_bridge import saved_settings
+
+    settings, warnings = saved_settings()
+    selection = with_saved(args, selection, settings)
+    app = make_app(tab="live", live_selection=None if settings is not None else selection,
+                   live_run=args.run, settings=settings, settings_warnings=warnings,
+                   remember=True)
+    # With settings, make_app restores their Live selection (and the saved interpreter
+    # after the first scan, unless this selection names one): this one is shown instead.
+    app.links.live_selection = selection
     app.run()
     return int(app.return_code or 0)

@@ -141,7 +141,7 @@ class GilTuiApp(App[int]):
         gc.enable()  # `gil-tui` turns the collector off until the first frame (open_app)
         show_warnings(self, self._warnings, "Settings")
         show_warnings(self, self._keymap_warnings, "Keymap")
-        if self.keeper is not None:
+        if self.keeper is not None and self.is_running:
             self.theme_changed_signal.subscribe(self, self.links.theme_changed)
         # The other tabs, after the lesson's text (which is drawn a frame after the rest).
         rest = tuple(tab for tab in ("live", "compare", "interpreters", "lessons")

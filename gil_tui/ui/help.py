@@ -52,20 +52,25 @@ Live, Compare and Interpreters tabs (their keys are in the tab names)
 - {live.start}: start method (processes mode)
 - {live.python}: next interpreter found on this machine
 - {live.hz}: sampling rate of the cores (1, 2, 4 or 10 Hz)
-- {live.costs}: measure what creating a thread and a process costs here (the lesson
-  "Threads vs processes" then shows these figures); {live.close_costs} closes its panel
+- {live.costs}: measure what creating a thread and a process costs here, in a panel of
+  its own (the lesson "Threads vs processes" then shows these figures); {live.costs} again
+  or {live.close_costs} closes the panel
 
 ## Compare tab
 
 - {compare.run}: run the matrix (in the scaling view: the sweep); {compare.cancel}: cancel, \
 every worker process ends
 - {compare.workload}: workload (cpu, io, hash) · {compare.pythons}: the interpreters in the \
-matrix (space toggles, {compare.close} closes)
+matrix (space toggles, {compare.close} closes); in the scaling view, the one interpreter \
+to sweep
 - {compare.more} / {compare.fewer}: workers (back to auto at the default) · {compare.scale}: \
 scale · {compare.repeat}: runs per cell (1, 3, 5)
 - {compare.view}: matrix view or scaling view · {compare.mode}: the mode to sweep (scaling view)
 - {compare.history}: past tables from the history, imported ones labelled with their \
-machine · {compare.newer} / {compare.older}: newer / older
+machine · {compare.newer} / {compare.older}: newer / older · {compare.back} or \
+{compare.history} again: back to the current matrix
+- {compare.up} {compare.down} {compare.page_up} {compare.page_down} {compare.home} \
+{compare.end}: scroll the tables
 - {compare.copy}: copy the table as Markdown (`gil-tui compare ... --markdown` prints it too)
 
 ## Interpreters tab

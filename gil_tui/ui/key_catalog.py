@@ -17,7 +17,8 @@ from typing import Iterable, Mapping
 
 from textual.binding import Binding
 
-__all__ = ["binding_lists", "known_binding_ids", "default_keys", "keys_text", "key_label"]
+__all__ = ["binding_lists", "known_binding_ids", "default_keys", "keys_text", "key_label",
+           "watch_keymap"]
 
 
 def binding_lists() -> list[list[Binding]]:
@@ -53,6 +54,28 @@ def known_binding_ids(lists: Iterable[Iterable[Binding]] | None = None) -> dict[
             if binding.id:
                 out.setdefault(binding.id, binding.key)
     return out
+
+
+#: The scopes of the bindings `gil-tui watch` has (its own App): the watch view's and
+#: its quit dialog's.
+WATCH_SCOPES = ("watch", "confirm")
+
+
+def watch_keymap(raw: object) -> tuple[dict[str, str], list[str]]:
+    """The ``[keymap]`` as `gil-tui watch` applies it (``App.set_keymap``), and the
+    warnings about it: only the entries of the watch app's scopes (``watch.stop``,
+    ``confirm.yes``) are checked; the others belong to the main app, which says what is
+    wrong with them."""
+    from gil_tui.settings import keymap_from_settings
+    from gil_tui.settings.keymap import scope_of
+    from gil_tui.ui.watch.dialogs import ConfirmStop
+    from gil_tui.ui.watch.view import WatchScreen
+
+    known = known_binding_ids([_bindings(WatchScreen.BINDINGS), _bindings(ConfirmStop.BINDINGS)])
+    if isinstance(raw, Mapping):
+        raw = {binding_id: keys for binding_id, keys in raw.items()
+               if isinstance(binding_id, str) and scope_of(binding_id) in WATCH_SCOPES}
+    return keymap_from_settings(raw, known)
 
 
 #: The bindings the help and the palette name (no watch view: importing it costs).

@@ -24,9 +24,26 @@ if TYPE_CHECKING:
     from gil_tui.ui.selection import Selection
 
 __all__ = ["SaveFn", "SettingsKeeper", "live_changes", "restore_compare", "restore_live",
-           "show_warnings"]
+           "saved_settings", "show_warnings"]
 
 SaveFn = Callable[["Settings", "Path | None"], object]
+
+
+def saved_settings() -> tuple[Settings | None, list[str]]:
+    """The remembered choices (theme, keymap, selections) and the warnings to show; a
+    broken file gives the defaults and one warning. (None, []) when nothing was saved
+    yet: the settings module is then imported only once something changes, after the
+    first frame. What `gil-tui`, `gil-tui live` and the served app start with."""
+    import os
+
+    from gil_tui import paths
+
+    path = paths.settings_path()
+    if not os.path.lexists(path):
+        return None, []
+    from gil_tui.settings import load_settings
+
+    return load_settings(path)
 
 
 def _default_save(settings: Settings, path: Path | None) -> object:
@@ -172,11 +189,12 @@ def restore_live(live: Any, settings: Settings, found: Sequence[Any]) -> None:
 
 
 def restore_compare(compare: Any, settings: Settings) -> None:
-    """Tick the remembered interpreters in the Compare tab, those the scan still found."""
+    """Tick the remembered interpreters in the Compare tab, those the scan still found;
+    they count as the reader's choice (a rescan keeps them)."""
     saved = set(settings.compare.interpreters)
     offered = compare.interpreters
     if not saved or not offered:
         return
     keep = tuple(i.path for i in offered if i.path in saved)
-    if keep and keep != compare.choice.paths:
-        compare.choice = compare.choice.replace(paths=keep)
+    if keep and (keep != compare.choice.paths or not compare.choice.picked):
+        compare.choice = compare.choice.replace(paths=keep, picked=True)

@@ -54,6 +54,9 @@ class TabLinks:
                 pane.use_python(live.selection.python)  # type: ignore[attr-defined]
         if tab == "live":
             pane.cores_signal.subscribe(app, self.cores_sampled)  # type: ignore[attr-defined]
+            # `f` (the sampling rate) is saved at once, like the other remembered choices
+            pane.sampler.rate_listeners.append(  # type: ignore[attr-defined]
+                lambda _hz: self.remember_sample_rate())
             if self.live_selection is not None:
                 pane.selection = self.live_selection  # type: ignore[attr-defined]
             if self.live_run:
@@ -106,8 +109,8 @@ class TabLinks:
             self.remember_sample_rate()
 
     def remember_sample_rate(self) -> None:
-        """The Live tab's sampling rate (it says nothing when `f` changes it: saved with
-        the next selection, and when quitting)."""
+        """The Live tab's sampling rate (when `f` changes it, with each selection, and
+        when quitting)."""
         hz = getattr(getattr(self._ready("live"), "sampler", None), "hz", None)
         if self.keeper is not None and isinstance(hz, (int, float)):
             self.keeper.change(lambda s: s.with_sample_hz(hz))

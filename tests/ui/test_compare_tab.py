@@ -894,3 +894,56 @@ async def test_strings_from_the_history_are_cleaned(tmp_path) -> None:
         for text in shown:
             assert "\x1b" not in text and "\x07" not in text, text
         assert "\\x1b" in shown[0] + shown[1]
+
+
+# ---------------------------------------------------------------- follow-ups (issue 13, 16)
+
+
+def column_starts(table: TextTable) -> list[int]:
+    """Where each column's text starts on a line (one space either side of every cell)."""
+    starts, x = [], 0
+    for width in table.widths:
+        starts.append(x + 1)
+        x += width + 2
+    return starts
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 60)])
+async def test_every_column_of_the_matrix_is_apart_from_the_next(tmp_path, size) -> None:
+    """"3.11 GILsequential" in the shipped PNG was rsvg-convert dropping the leading
+    spaces of each SVG text run; on screen every column stays apart, at any width."""
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=size) as pilot:
+        pane = app.query_one(ComparePane)
+        await run_matrix(pilot, pane)
+        table = app.query_one("#cmp-table", TextTable)
+        lines = table.render().plain.splitlines()
+        assert len(lines) == 1 + table.row_count
+        starts = column_starts(table)
+        for line in lines:
+            for start in starts[1:]:
+                if start < len(line):
+                    assert line[start - 2:start] == "  ", (line, start)
+        labels = [row[0] for row in table.plain_rows() if row[0]]
+        assert "3.14t GIL off" in labels and not any("…" in label for label in labels)
+        assert "3.14t GIL off  sequential" in "\n".join(lines)
+
+
+async def test_a_restored_selection_survives_a_rescan(tmp_path) -> None:
+    from gil_tui.settings import CompareSettings, Settings
+    from gil_tui.ui.settings_bridge import restore_compare
+
+    app = PaneApp(services(tmp_path, FakeRuns()), [PY313, PY314T, BROKEN])
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        assert pane.choice.paths == ("/py/3.13", "/py/broken", "/py/3.14t")
+        restore_compare(pane, Settings(compare=CompareSettings(("/py/3.14t",))))
+        await pilot.pause()
+        assert pane.choice.paths == ("/py/3.14t",)
+        pane.set_interpreters([PY313, PY314T, BROKEN])  # R: scan again
+        await pilot.pause()
+        assert pane.choice.paths == ("/py/3.14t",), "the restored choice is the reader's"
+        assert pane.query_one("#cmp-picker", InterpreterPicker).paths == ("/py/3.14t",)
+        pane.set_interpreters([PY313, BROKEN])  # gone since: the default again
+        await pilot.pause()
+        assert pane.choice.paths == ("/py/3.13", "/py/broken")

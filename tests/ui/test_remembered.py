@@ -264,3 +264,53 @@ def test_every_binding_id_in_the_ui_is_known_to_the_keymap() -> None:
     missing = sorted(set(found) - set(known))
     assert not missing, missing
     assert all(known[i] == key for i, key in found.items())
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+async def test_the_sampling_rate_is_saved_when_f_changes_it(tmp_path) -> None:
+    path = tmp_path / "settings.toml"
+    app = make_app(tab="live", services=fake_services(), remember=True, settings_path=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        live = app.query_one(LivePane)
+        await wait_for(pilot, lambda: not app.keeper.pending)
+        before = live.sampler.hz
+        await pilot.press("f")  # nothing else: the rate alone is saved
+        assert live.sampler.hz != before
+        await wait_for(pilot, lambda: path.exists() and saved(path).sample_hz == live.sampler.hz)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: saved(path).sample_hz == live.sampler.hz)
+
+
+def test_the_served_app_remembers_choices(tmp_path, monkeypatch) -> None:
+    from gil_tui import paths
+    from gil_tui.serve import child, driver
+    from gil_tui.ui.app import GilTuiApp
+
+    path = tmp_path / "settings.toml"
+    path.write_text('theme = "nord"\n[keymap]\n"live.run" = "enter"\n')
+    monkeypatch.setattr(paths, "settings_path", lambda: path)
+    monkeypatch.setattr(driver, "end_descendants", lambda: None)  # not pytest's children
+    built = []
+    monkeypatch.setattr(GilTuiApp, "run", lambda self, *a, **k: built.append(self))
+    assert child.main() == 0
+    app = built[0]
+    assert app.keeper is not None, "changes are saved"
+    assert app.theme == "nord" and app.keymap == {"live.run": "enter"}
+
+
+def test_help_names_every_key_of_the_tabs() -> None:
+    """Each binding the help can show has its place in it (its keys come from the
+    bindings, as the keymap has them): a new key cannot be left out unnoticed."""
+    import re
+
+    from gil_tui.ui.help import HELP, help_text
+    from gil_tui.ui.key_catalog import default_keys
+
+    named = set(re.findall(r"\{([a-z_]+(?:\.[a-z_]+)+)\*?\}", HELP))
+    assert not sorted(set(default_keys()) - named)
+    text = help_text({"compare.back": "ctrl+b", "live.close_costs": "z"})
+    assert "`^b` or `h` again: back to the current matrix" in text
+    assert "in the scaling view, the one interpreter to sweep" in text
+    assert "`c` again\n  or `z` closes the panel" in text

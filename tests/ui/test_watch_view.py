@@ -259,3 +259,42 @@ async def test_quitting_the_main_app_stops_a_program_watched_from_the_palette() 
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, 15)
     assert gone(pid)
+
+
+async def test_the_users_keymap_applies_in_the_watch_app(tmp_path, monkeypatch) -> None:
+    """`gil-tui watch` reads the settings' [keymap] as the main app does: its entries for
+    the watch view apply (key bar too), their problems are said once, the main app's
+    entries are left to the main app."""
+    from gil_tui import paths
+    from gil_tui.commands import app as command
+    from gil_tui.ui.widgets.key_bar import KeyBar
+
+    path = tmp_path / "settings.toml"
+    path.write_text('[keymap]\n"watch.log" = "o"\n"watch.stop" = "ctrl+q"\n'
+                    '"live.run" = "enter"\n"no.such.binding" = "z"\n')
+    monkeypatch.setattr(paths, "settings_path", lambda: path)
+    built = []
+    monkeypatch.setattr(WatchApp, "run", lambda self, *a, **k: built.append(self))
+    argv = [sys.executable, "-c", SLEEPER]
+    assert command.open_watch(argv, hz=10) == 0
+    app = built[0]
+    assert app.keymap == {"watch.log": "o"}
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+        bar = screen.query_one(KeyBar)
+        shown = {item.description: item.display for item in bar.shown}
+        assert shown["Output"] == "o"
+        await pilot.press("l")  # its old key does nothing now
+        await pilot.pause()
+        assert not screen.has_class("-no-log")
+        await pilot.press("o")
+        await pilot.pause()
+        assert screen.has_class("-no-log")
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "watch.stop" in messages[0], messages
+        assert "live.run" not in messages[0] and "no.such.binding" not in messages[0]
+        pid = screen.session.pid
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+    assert gone(pid)

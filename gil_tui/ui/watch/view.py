@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections import deque
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +30,7 @@ from gil_tui.engine.text import bytes_text, clean_line, plural
 from gil_tui.engine.watch.process import STOP_SIGNALS, stopped_exit_code
 from gil_tui.engine.watch.session import WatchError, WatchSession, WatchSnapshot
 from gil_tui.engine.watch.summary import Summary
+from gil_tui.ui.settings_bridge import show_warnings
 from gil_tui.ui.watch.dialogs import AskCommand, ConfirmStop
 from gil_tui.ui.widgets.core_bars import CoreBars
 from gil_tui.ui.widgets.key_bar import KeyBar
@@ -298,13 +299,26 @@ class WatchApp(App[int]):
     TITLE = "gil-tui watch"
 
     def __init__(self, argv: Sequence[str] | None = None, *, pid: int | None = None,
-                 hz: float = 4.0, log: str | None = None) -> None:
+                 hz: float = 4.0, log: str | None = None,
+                 keymap: Mapping[str, str] | None = None,
+                 settings_warnings: Sequence[str] = (),
+                 keymap_warnings: Sequence[str] = ()) -> None:
+        """``keymap``: the user's keymap, checked
+        (:func:`gil_tui.ui.key_catalog.watch_keymap`); the warnings of loading the
+        settings and of that check are shown once the screen is up, as the main app does."""
         super().__init__()
         self.screen_args = (argv, pid, hz, log)
         self.watch_screen: WatchScreen | None = None
         self._old_handlers: dict[int, object] = {}
+        self._warnings = (list(settings_warnings), list(keymap_warnings))
+        #: The user's keymap as applied (binding id -> keys).
+        self.keymap: dict[str, str] = dict(keymap or {})
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
+        show_warnings(self, self._warnings[0], "Settings")
+        show_warnings(self, self._warnings[1], "Keymap")
         argv, pid, hz, log = self.screen_args
         self._handle_signals()
         self.watch_screen = WatchScreen(argv, pid=pid, hz=hz, log=log)

@@ -56,6 +56,9 @@ class CompareChoice:
     sweep_max: int | None = None
     #: the one interpreter the scaling view sweeps (None: the first of ``paths``)
     sweep_path: str | None = None
+    #: True when ``paths`` are the reader's (ticked, or restored from the settings): a
+    #: rescan keeps them where they still exist, instead of the default ones
+    picked: bool = False
 
     def replace(self, **changes: Any) -> "CompareChoice":
         return dataclasses.replace(self, **changes)

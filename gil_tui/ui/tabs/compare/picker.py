@@ -109,10 +109,13 @@ class InterpreterPicker(Vertical):
     def options(self) -> TickList:
         return self.query_one(TickList)
 
-    def offer(self, found: Sequence[Interpreter], selected: Sequence[str]) -> tuple[str, ...]:
+    def offer(self, found: Sequence[Interpreter], selected: Sequence[str], *,
+              picked: bool = False) -> tuple[str, ...]:
         """The interpreters found (by a scan); returns the paths to tick: ``selected`` where
-        they still exist if the user picked them, else the default ones (the first one of
-        them when radio)."""
+        they still exist if the user picked them (``picked``: they are the user's, e.g.
+        restored from the settings), else the default ones (the first one of them when
+        radio)."""
+        self.user_picked = self.user_picked or picked
         keep = selected if self.user_picked else ()
         self.interpreters, paths = usable_interpreters(found, keep)
         return paths[:1] if self.radio else paths
@@ -218,7 +221,9 @@ class Pickers:
             if event.paths[:1] != (choice.sweep_path,):
                 return choice.replace(sweep_path=event.paths[0])
             return choice
-        return choice.replace(paths=event.paths) if event.paths != choice.paths else choice
+        if event.paths != choice.paths or not choice.picked:
+            return choice.replace(paths=event.paths, picked=True)
+        return choice
 
     @property
     def open(self) -> InterpreterPicker | None:
@@ -227,7 +232,7 @@ class Pickers:
 
     def offer(self, found: Sequence[Interpreter], choice: CompareChoice) -> CompareChoice:
         """The interpreters found: the choice with the paths each picker keeps."""
-        paths = self.matrix.offer(found, choice.paths)
+        paths = self.matrix.offer(found, choice.paths, picked=choice.picked)
         swept = self.sweep.offer(found, (choice.sweep_path,) if choice.sweep_path else ())
         return choice.replace(paths=paths, sweep_path=swept[0] if swept else None)
 

@@ -41,11 +41,17 @@ class SampleLoop:
         self.hz = hz
         #: The process whose tree is sampled (a run's worker); None between runs.
         self.pid: int | None = None
+        #: Called with the new rate when :meth:`set_rate` changes it (the app remembers it).
+        self.rate_listeners: list[Callable[[float], None]] = []
 
     def set_rate(self, hz: float) -> None:
         """Sample ``hz`` times a second from now on (the next sample comes at once)."""
+        changed = hz != self.hz
         self.hz = hz
         self.wake()
+        if changed:
+            for listener in list(self.rate_listeners):
+                listener(hz)
 
     def wake(self) -> None:
         """End the current pause (a new rate, or the loop is to stop)."""
