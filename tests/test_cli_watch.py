@@ -183,10 +183,10 @@ def gone(pid: int) -> bool:
 
 
 def the_program(watch_proc: subprocess.Popen) -> psutil.Process:
-    """The program `gil-tui watch` started (its child running SLEEPER)."""
+    """The program `gil-tui watch` started (running SLEEPER, below its guardian on Linux)."""
     def find():
         try:
-            for child in psutil.Process(watch_proc.pid).children():
+            for child in psutil.Process(watch_proc.pid).children(recursive=True):
                 if child.cmdline()[-1:] == [SLEEPER]:  # exec'd (not gil-tui's fork before it)
                     return child
         except psutil.Error:

@@ -19,9 +19,9 @@ line open, and the summary starts on a line of its own.
 
 A program started here ends with gil-tui, whatever ends gil-tui: Ctrl+C,
 SIGTERM and SIGHUP stop its whole tree before gil-tui exits (the same stop path
-as the app's quit key), and on Linux the kernel SIGKILLs it if gil-tui itself is
-SIGKILLed (``PR_SET_PDEATHSIG``; see :mod:`gil_tui.engine.watch.session`). An
-attached PID is never signalled.
+as the app's quit key), and on Linux a guardian process ends it and every
+process below it (``setsid`` ones included) if gil-tui itself is SIGKILLed (see
+:mod:`gil_tui.engine.system.guardian`). An attached PID is never signalled.
 
 Exit codes: the program's own (128 + N when a signal N killed it; 0 for an
 attached PID, whose exit code cannot be read), 127 a command not found

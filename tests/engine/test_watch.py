@@ -410,8 +410,9 @@ def test_after_the_end_a_snapshot_keeps_the_last_counts(tmp_path):
     assert end.process_count == 1 and end.thread_count >= 1  # not "0 processes, 0 threads"
 
 
-def test_a_started_program_dies_with_the_thread_that_started_it():
-    """PR_SET_PDEATHSIG is set: the program asks the kernel for it (PR_GET_PDEATHSIG)."""
+def test_a_started_program_dies_with_its_parent():
+    """PR_SET_PDEATHSIG is set (by the guardian that starts it on Linux): the program asks
+    the kernel for it (PR_GET_PDEATHSIG)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("PR_SET_PDEATHSIG is Linux")
     code = ("import ctypes; v = ctypes.c_int(); "

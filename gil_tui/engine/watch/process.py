@@ -7,22 +7,16 @@ end a started program's group or whole tree through
 :mod:`gil_tui.engine.system.processes`, the one module that signals process
 groups.  POSIX only (process groups); Windows would need a job object.
 
-:func:`die_with_parent` is a ``preexec_fn``: on Linux it asks the kernel to
-SIGKILL the program when gil-tui dies (``PR_SET_PDEATHSIG``), which covers the
-one ending no handler can see, gil-tui's own SIGKILL.  The kernel sends it when
-the *thread* that forked the program ends, not the process: start the program
-from a thread that lives as long as the watch (the main thread, or the app's
-event-loop thread), never from a short-lived worker thread.
+:mod:`gil_tui.engine.system.guardian` starts the program, and ends it and its
+descendants whatever ends gil-tui (SIGKILL included).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
-import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 import psutil
 
@@ -61,38 +55,6 @@ if hasattr(signal, "SIGHUP"):
 def stopped_exit_code(sig: int) -> int:
     """The exit code of a watch ended by signal ``sig`` (after stopping the program)."""
     return STOP_SIGNALS.get(sig, 128 + int(sig))
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl  # libc, already loaded: no ldconfig run
-    except (OSError, AttributeError):
-        return None
-
-
-#: loaded here, in the parent: the child must not load a library between fork and exec
-_PRCTL = _load_prctl()
-
-
-def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes the kernel send ``sig`` to the child when the thread
-    that started it ends (Linux); None where there is no such thing."""
-    if _PRCTL is None:
-        return None
-    prctl = _PRCTL
-    parent = os.getpid()
-
-    def preexec() -> None:  # runs in the child, between fork and exec
-        prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the line above: go with it
-            os.kill(os.getpid(), sig)
-
-    return preexec
 
 
 def check_command(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> str:
@@ -183,7 +145,6 @@ __all__ = [
     "WatchError",
     "check_command",
     "check_pid",
-    "die_with_parent",
     "end_group",
     "end_tree",
     "group_members",

@@ -16,20 +16,20 @@ started here gets its final CPU figure from ``os.wait4`` (the kernel's total for
 the tree it reaped), so one that exits in 10 ms still gets a true summary.
 Callbacks run on the session's own threads: a UI turns them into messages.
 
-**A program gil-tui started ends with gil-tui.**  When it exits, what it left in
-its group is ended; :meth:`stop` ends the whole tree, and the front ends route
-every way out there (Ctrl+C, SIGTERM, SIGHUP, the quit key).  On Linux the program
-also gets ``PR_SET_PDEATHSIG`` (SIGKILL) for the ending nobody can catch, a
-SIGKILL of gil-tui.  The kernel sends it when the *thread* that started the program
-ends: call :meth:`start` from a thread that lives as long as the watch (the main
-thread, or the app's event-loop thread).
+**A program gil-tui started ends with gil-tui, descendants included.**  When it
+exits, what it left in its group is ended; :meth:`stop` ends the whole tree, and
+the front ends route every way out there (Ctrl+C, SIGTERM, SIGHUP, the quit key).
+For the ending nobody can catch, a SIGKILL of gil-tui, on Linux the program is
+started by a guardian (:mod:`gil_tui.engine.system.guardian`): a subreaper below
+gil-tui that ends the program and every descendant it has (``setsid`` or not) when
+gil-tui goes, and that ends what the program left when it exits by itself.  The
+exit code and the kernel's CPU total come from the guardian, which reaps the program.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from datetime import datetime, timezone
@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 
 import psutil
 
-from gil_tui.engine.system import processes
+from gil_tui.engine.system import guardian
 from gil_tui.engine.text import clean_line
 from gil_tui.engine.watch.counting import ThreadRow, WatchSnapshot
 from gil_tui.engine.watch.measure import Measure
@@ -48,7 +48,6 @@ from gil_tui.engine.watch.process import (
     WatchError,
     check_command,
     check_pid,
-    die_with_parent,
     end_group,
     end_tree,
     parse_argv,
@@ -86,7 +85,7 @@ class WatchSession:
         self._env, self._cwd, self._unbuffered = env, cwd, unbuffered
         self.cpu_count = psutil.cpu_count() or 1
         self._output = OutputPump(on_bytes=on_bytes, on_line=on_line, log_path=log_path)
-        self._proc: subprocess.Popen | None = None
+        self._launched: guardian.Launched | None = None
         self._measure: Measure | None = None
         self._exited = threading.Event()
         self._finished = threading.Event()
@@ -98,10 +97,7 @@ class WatchSession:
     # ------------------------------------------------------------ start
 
     def start(self) -> WatchSession:
-        """Start the command or attach to the PID; raises WatchError.
-
-        Call it from a thread that lives as long as the watch (see the module docstring).
-        """
+        """Start the command or attach to the PID; raises WatchError."""
         if self._measure is not None:
             raise RuntimeError("this session has already started")
         try:
@@ -135,23 +131,21 @@ class WatchSession:
         if self._unbuffered:
             env.setdefault("PYTHONUNBUFFERED", "1")  # Python programs: lines as they come
         name = clean_line(self.argv[0])
-        t0, wall0 = time.monotonic(), time.time()
-        try:
-            self._proc = processes.start(  # a new session: its pid is its group's id
-                self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                cwd=self._cwd, scratch=False, preexec_fn=die_with_parent())
+        try:  # a new session: its pid is its group's id
+            self._launched = guardian.launch(self.argv, env=env, cwd=self._cwd)
         except FileNotFoundError as exc:
             raise WatchError(f"{name}: cannot run it ({exc.strerror})", EXIT_NOT_FOUND) from None
         except OSError as exc:
             raise WatchError(f"{name}: cannot run it ({exc.strerror or exc})",
                              EXIT_NOT_EXECUTABLE) from None
-        self.pid = self._proc.pid
+        self.pid = self._launched.pid
         try:
             root: psutil.Process | None = psutil.Process(self.pid)
         except psutil.Error:
             root = None
-        self._measure = self._measuring(root, t0, wall0)
-        self._output.start((("stdout", self._proc.stdout), ("stderr", self._proc.stderr)))
+        self._measure = self._measuring(root, self._launched.t0, self._launched.wall0)
+        launched = self._launched
+        self._output.start((("stdout", launched.stdout), ("stderr", launched.stderr)))
         threading.Thread(target=self._wait_child, name="watch-wait", daemon=True).start()
 
     def _attach(self) -> None:
@@ -164,14 +158,8 @@ class WatchSession:
     # ------------------------------------------------------------ threads
 
     def _wait_child(self) -> None:
-        assert self._proc is not None and self._measure is not None
-        try:
-            _, status, usage = os.wait4(self.pid, 0)
-            code: int | None = os.waitstatus_to_exitcode(status)
-            cpu: float | None = usage.ru_utime + usage.ru_stime
-        except ChildProcessError:  # reaped elsewhere: no figures from the kernel
-            code, cpu = None, None
-        self._proc.returncode = code if code is not None else -1
+        assert self._launched is not None and self._measure is not None
+        code, cpu = self._launched.wait()
         self._measure.end(code, cpu)
         self._exited.set()
         self._finish()
@@ -197,9 +185,11 @@ class WatchSession:
         if not self.attached:
             self._output.join(0.5)
             left = end_group(self.pid, grace=0.5, first=signal.SIGTERM)
+            left += self._launched.release() if self._launched is not None else 0
             self._leftovers = 0 if self._interrupted else left
             self._output.join(1.0)
-            for stream in (self._proc.stdout, self._proc.stderr) if self._proc else ():
+            launched = self._launched
+            for stream in (launched.stdout, launched.stderr) if launched is not None else ():
                 if stream is not None and not self._output.reading:
                     stream.close()
         self._output.close_log()
@@ -219,7 +209,7 @@ class WatchSession:
             self._exited.set()
             self._finished.wait(2.0)
             return
-        if self._proc is None or self._finished.is_set():
+        if self._launched is None or self._finished.is_set():
             return
         end_tree(self.pid, grace)
         self._finished.wait(grace + 5.0)

@@ -127,8 +127,6 @@ class WatchScreen(Screen[int]):
             self.query_one("#watch-log", Log).write_line(
                 "(attached to a running process: its output is not ours to show)")
         try:
-            # started here, on the event-loop thread: it lives as long as the watch, so
-            # the program's parent-death signal cannot fire early (see WatchSession)
             self.session = WatchSession(self.argv, pid=self.pid, on_line=self._on_line,
                                         on_exit=self._on_exit, log_path=self.log_path)
             self.session.start()
