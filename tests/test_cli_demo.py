@@ -173,3 +173,32 @@ def test_ctrl_c_exits_130_and_ends_the_script():
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def test_counts_in_the_demo_text_agree_with_their_number():
+    """Issue 13 (item 24): "1 switches seen". With a 1 s switch interval the first thread
+    does all its 5,000 iterations before the GIL changes hands once: 1 switch."""
+    import re
+
+    from gil_tui.engine.demos.text import gil_release_table, speed_summary, switch_lines
+
+    done = demo("switch-interval", "-o", "work=5000", "-o", "chunk=250",
+                "-o", "intervals-ms=1000")
+    assert done.returncode == 0, done.stderr
+    counts = re.findall(r"(\d+) (switch|switches) seen", done.stdout)
+    assert counts, done.stdout
+    assert all((n == "1") == (word == "switch") for n, word in counts), counts
+    if getattr(sys, "_is_gil_enabled", lambda: True)():
+        assert ("1", "switch") in counts, done.stdout
+    # "1 <noun>s" anywhere (not "1.1 ms": a unit)
+    assert not re.search(r"(?<![\d.,])1 (?!ms\b)[a-z]{2,}s\b", done.stdout), done.stdout
+    # the same formatters, at one of each
+    row = {"wall_s": 0.5, "busy_cores": 1.0, "switches": 1, "median_turn_ms": None,
+           "max_gap": 0.5, "activity": [], "checkpoints": []}
+    assert "1 switch seen" in switch_lines(row)[0]
+    assert "2 switches seen" in switch_lines({**row, "switches": 2})[0]
+    table = gil_release_table([{"workload": "cpu", "mode": "threads", "wall_s": 1.0,
+                                "cpu_s": 1.0, "busy_cores": 1.0}], 1, {"cpu": 1.0})
+    assert "1 thread " in table[1] and "1 threads" not in table[1]
+    why = {"parallel": "p", "turns": "t", "partial": "q"}
+    assert speed_summary("cpu", 1, 1.0, 1.0, why).startswith("1 cpu thread ran")

@@ -21,7 +21,7 @@ SUMMARY_KEYS = {
     "v", "command", "pid", "attached", "started_at", "wall_s", "cpu_s", "avg_cores",
     "peak_cores", "max_processes", "max_threads", "processes_seen", "exit_code", "signal",
     "exit_status", "interrupted", "finished", "cpu_count", "samples", "cpu_source",
-    "leftovers_ended", "verdict",
+    "leftovers_ended", "others_cores", "verdict",
 }
 
 

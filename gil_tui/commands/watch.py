@@ -7,7 +7,8 @@ status is redrawn on stderr when stderr is a terminal, and at the end comes
 the summary (text) or one JSON object (the ``Summary.to_dict()`` shape: ``v``,
 ``command``, ``pid``, ``attached``, ``wall_s``, ``cpu_s``, ``avg_cores``,
 ``peak_cores``, ``max_processes``, ``max_threads``, ``processes_seen``,
-``exit_code``, ``signal``, ``exit_status``, ``interrupted``, ``verdict``, ...).
+``exit_code``, ``signal``, ``exit_status``, ``interrupted``, ``others_cores`` (cores
+other programs kept busy meanwhile, or null), ``verdict``, ...).
 
 The program runs in its own session with stdin from /dev/null (it cannot read
 the terminal), and with PYTHONUNBUFFERED=1 unless set, so that a Python

@@ -108,7 +108,7 @@ print("threads done")
     assert all({row.pid for row in s.threads} == {summary.pid} for s in busy)
     skip_if_the_machine_was_busy()
     assert 0.6 <= summary.avg_cores <= 1.3
-    assert "one core" in summary.verdict() or "mix" in summary.verdict()
+    assert any(words in summary.verdict() for words in ("one core", "mix", "Other programs"))
 
 
 @pytest.mark.skipif(usable_cpus() < 2, reason="needs 2 usable cores")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 
 import pytest
 
@@ -88,3 +90,94 @@ def test_durations_and_counts_use_the_shared_formatters():
     assert f"{plural(1, 'process', 'processes')} it left running was ended" in text
     assert seconds(0.0042) in summary.verdict()
     assert "2 processes it left running were ended" in make(leftovers_ended=2).format_text()
+
+
+# ------------------------------------------------------------ a shared machine (issue 13, item 9)
+
+def test_a_shared_machine_gives_no_conclusion_from_noise():
+    """The newcomer's case: 2 pure-CPU threads under load kept 0.53 cores busy and were
+    called "a mix"; with other programs at 1.2 cores the summary says the figures are
+    noisy instead, in the verdict and in the figures."""
+    summary = make(avg_cores=0.53, max_threads=3, others_cores=1.2)
+    sentence = summary.verdict()
+    assert sentence.startswith("Other programs used 1.2 cores while it ran")
+    assert "noisy" in sentence and "0.53 cores" in sentence
+    assert "a mix" not in sentence and "GIL" not in sentence
+    assert sentence.endswith(".") and "\n" not in sentence
+    assert summary.shared
+    text = summary.format_text()
+    assert "other programs: 1.20 cores busy on average meanwhile (a shared machine)" in text
+    assert text.strip().endswith(sentence)
+    assert summary.to_dict()["others_cores"] == 1.2
+
+
+@pytest.mark.parametrize("avg", [0.53, 1.0])
+def test_a_quiet_machine_keeps_the_conclusion(avg):
+    quiet = make(avg_cores=avg, max_threads=3, others_cores=0.1)
+    assert not quiet.shared
+    assert quiet.verdict() == make(avg_cores=avg, max_threads=3).verdict()
+    assert "(a shared machine)" not in quiet.format_text()
+    assert "other programs: 0.10 cores" in quiet.format_text()
+
+
+def test_what_neighbours_cannot_cause_is_still_concluded():
+    # several cores busy: other programs only take cores away
+    assert "more than one process" in make(avg_cores=1.9, max_processes=3,
+                                           others_cores=0.8).verdict()
+    # mostly waiting while cores stayed idle: a computing program would have used them
+    assert "mostly waited" in make(avg_cores=0.05, others_cores=1.2).verdict()
+    # ... but not when the machine was full: it may have been starved
+    assert "noisy" in make(avg_cores=0.05, others_cores=1.9).verdict()
+
+
+def test_without_the_figure_nothing_changes():
+    summary = make(avg_cores=0.53, max_threads=3)
+    assert summary.others_cores is None and not summary.shared
+    assert "a mix" in summary.verdict() and "other programs" not in summary.format_text()
+
+
+class FakeMeter:
+    """A ShareMeter whose machine was busy with ``OTHERS`` cores of other programs."""
+
+    OTHERS = 1.2
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def stop(self, ours_s):
+        from gil_tui.engine.run.share import Share
+
+        wall = time.monotonic() - self.t0
+        return Share(wall_s=wall, machine_busy_s=ours_s + self.OTHERS * wall, ours_s=ours_s)
+
+
+def test_a_watch_measures_what_other_programs_used(monkeypatch):
+    """The session's summary and snapshots carry the cores other programs used (the runs'
+    ShareMeter), and how much of the machine's busy time was ours, for the bars."""
+    from gil_tui.engine.watch import measure
+    from gil_tui.engine.watch.session import WatchSession
+
+    monkeypatch.setattr(measure, "ShareMeter", FakeMeter)
+    snaps = []
+    with WatchSession([sys.executable, "-c", "import time; time.sleep(0.6)"]) as session:
+        summary = session.run_headless(10, snaps.append)
+    assert summary.others_cores == pytest.approx(1.2, abs=0.01)
+    assert summary.to_dict()["others_cores"] == summary.others_cores
+    live = [s for s in snaps if s.running]
+    assert live and all(s.ours_percent is not None and s.ours_percent >= 0 for s in live)
+    assert all(s.others_cores == pytest.approx(1.2, abs=0.05) for s in live)
+
+
+def test_a_watch_without_the_machines_counters_goes_on(monkeypatch):
+    from gil_tui.engine.watch import measure
+    from gil_tui.engine.watch.session import WatchSession
+
+    def broken():
+        raise OSError("no /proc/stat")
+
+    monkeypatch.setattr(measure, "ShareMeter", broken)
+    snaps = []
+    with WatchSession([sys.executable, "-c", "import time; time.sleep(0.3)"]) as session:
+        summary = session.run_headless(10, snaps.append)
+    assert summary.finished and summary.others_cores is None
+    assert all(s.ours_percent is None and s.others_cores is None for s in snaps)

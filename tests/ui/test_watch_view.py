@@ -7,6 +7,7 @@ import textwrap
 import time
 
 import psutil
+import pytest
 
 from gil_tui.ui.watch.view import ConfirmStop, WatchApp, WatchScreen
 
@@ -298,3 +299,97 @@ async def test_the_users_keymap_applies_in_the_watch_app(tmp_path, monkeypatch) 
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, 15)
     assert gone(pid)
+
+
+# ------------------------------------------------------------ issue 13: title, help, keys, bars
+
+def shown_keys(screen) -> list[str]:
+    from gil_tui.ui.widgets.key_bar import KeyBar
+
+    return [item.description for item in screen.query_one(KeyBar).shown]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_the_title_has_no_icon_that_means_nothing(size) -> None:
+    """As in the main app (item 24): no ⭘ at the top, the title says what this is."""
+    app = WatchApp([sys.executable, "-c", SLEEPER], hz=10)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+        await pilot.pause(0.2)
+        assert not screen.query("HeaderIcon")
+        top = screen_text(app).splitlines()[0]
+        assert "⭘" not in top and "gil-tui watch" in top, top
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+
+
+async def test_question_mark_explains_the_keys_and_the_verdict() -> None:
+    from gil_tui.ui.watch.help import WatchHelp
+
+    app = WatchApp([sys.executable, "-c", SLEEPER], hz=10, keymap={"watch.log": "o"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.session is not None and screen.session.running)
+        await wait_for(pilot, lambda: "Help" in shown_keys(screen), 5)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, WatchHelp), 5)
+        text = " ".join(app.screen.text.split())
+        for line in ("`q`: leave", "`s`: stop the program", "`o`: show or hide the program's "
+                     "output", "`?`: this help", "it mostly waited", "the figures are noisy"):
+            assert line in text, line
+        assert "{" not in text  # every key was filled in
+        await wait_for(pilot, lambda: readable("gil-tui watch Runs one program",
+                                               screen_text(app)), 5)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, 5)
+        assert screen.session.running  # the help left the program alone
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+
+
+async def test_the_stop_key_goes_once_the_program_has_ended(tmp_path) -> None:
+    argv = script(tmp_path, """
+        import time
+        time.sleep(0.8)
+    """)
+    app = WatchApp(argv, hz=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: "Stop program" in shown_keys(screen), 10)
+        await wait_for(pilot, lambda: screen.summary is not None)
+        await wait_for(pilot, lambda: "Stop program" not in shown_keys(screen), 5)
+        assert "Stop program" not in screen_text(app)
+        assert {"Leave", "Output", "Help"} <= set(shown_keys(screen))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, 15)
+
+
+async def test_the_bars_tell_the_program_from_other_programs(tmp_path, monkeypatch) -> None:
+    """Item 9 in the watch view: the bars are split (ours solid, other programs ▒, a
+    legend row) and, when the machine was full of other work, the verdict says the
+    figures are noisy rather than conclude."""
+    from gil_tui.engine.watch import measure
+    from gil_tui.ui.widgets.core_bars import CoreBars
+    from tests.engine.test_watch_summary import FakeMeter
+
+    class FullMachine(FakeMeter):
+        OTHERS = (psutil.cpu_count() or 1) - 0.05
+
+    monkeypatch.setattr(measure, "ShareMeter", FullMachine)
+    argv = script(tmp_path, """
+        import time
+        time.sleep(1.0)
+    """)
+    app = WatchApp(argv, hz=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        bars = screen.query_one("#watch-cores", CoreBars)
+        await wait_for(pilot, lambda: bars.ours is not None, 10)
+        assert "other programs" in str(bars.render())
+        await wait_for(pilot, lambda: screen.summary is not None)
+        verdict = screen.summary.verdict()
+        assert verdict.startswith(f"Other programs used {FullMachine.OTHERS:.1f} cores"), verdict
+        await wait_for(pilot, lambda: readable(verdict, screen_text(app)), 5)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, 15)

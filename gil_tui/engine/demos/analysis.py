@@ -64,7 +64,7 @@ def condense_traceback(lines: Sequence[str], keep: Sequence[str] = ()) -> list[s
                 dropped += len(frame)
                 continue
             if dropped:
-                result.append(f"  [... {dropped} lines of traceback left out ...]")
+                result.append(f"  [... {plural(dropped, 'line')} of traceback left out ...]")
                 dropped = 0
             result.extend(frame)
         i = j

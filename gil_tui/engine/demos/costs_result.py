@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from gil_tui.engine.text import clean_line
+from gil_tui.engine.text import clean_line, plural
 
 __all__ = ["WORKER_VERSION", "CostsCancelled", "CostsError", "CostsResult", "KindCost",
            "ScriptStart", "SubinterpreterCost", "Transfer", "TransferCost", "parse_worker_output"]
@@ -178,7 +178,8 @@ class CostsResult:
         if max(loads) <= self.cpu_count + 0.5:
             return None
         return (f"The machine was busy (load average up to {max(loads):.1f} on "
-                f"{self.cpu_count} cores): these figures are higher than on a quiet machine.")
+                f"{plural(self.cpu_count, 'core')}): these figures are higher than on a quiet "
+                "machine.")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

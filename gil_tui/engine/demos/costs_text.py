@@ -16,7 +16,7 @@ from typing import Any
 
 from gil_tui.engine.demos.costs_result import CostsResult, KindCost, TransferCost
 from gil_tui.engine.demos.main_guard_analysis import forkserver_preloads_main, version_tuple
-from gil_tui.engine.text import bytes_text, join_words, seconds
+from gil_tui.engine.text import bytes_text, join_words, plural, seconds
 
 __all__ = ["COLUMNS", "WIDTH", "CostsTable", "Row", "format_text", "markdown_table",
            "memory_note", "memory_text", "notes", "ratio_text", "summary", "table",
@@ -174,7 +174,7 @@ def _wrap(paragraphs: list[str], width: int = WIDTH) -> list[str]:
 
 def heading(result: CostsResult) -> list[str]:
     """Where and when: the interpreter, the machine, how many runs."""
-    runs = f"median, 90th percentile and first of {result.repeat} runs each"
+    runs = f"median, 90th percentile and first of {plural(result.repeat, 'run')} each"
     if result.script is not None and result.script.repeat != result.repeat:
         runs += f" ({result.script.repeat} from the script)"
     return _wrap([
@@ -314,7 +314,7 @@ def _markdown_row(name: str, median: float, p10: float, p90: float, ratio: str,
 
 def markdown_table(result: CostsResult) -> str:
     """The lesson's table, headed by where and when it was measured, with its notes."""
-    runs = f"median of {result.repeat} runs"
+    runs = f"median of {plural(result.repeat, 'run')}"
     if result.script is not None and result.script.repeat != result.repeat:
         runs += f" ({result.script.repeat} from a script)"
     lines = [

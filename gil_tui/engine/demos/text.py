@@ -21,7 +21,7 @@ def race_sections(threads: int, increments: int, rows: list[dict[str, Any]],
                   trials: int | None = None,
                   stop_at_loss: bool = False) -> list[tuple[str, list[str]]]:
     head = f"{'variant':<29} {'trial':>5} {'expected':>11} {'actual':>11} {'lost':>11} {'time':>8}"
-    intro = f"{threads} threads x {increments:,} increments each"
+    intro = f"{plural(threads, 'thread')} x {increments:,} increments each"
     if lock_increments is not None and lock_increments != increments:
         intro += f" ({lock_increments:,} with the Lock)"
     table = [intro]
@@ -49,7 +49,7 @@ def switch_lines(row: dict[str, Any]) -> list[str]:
     """A figures line, then one timeline bar per thread (40 columns, darker = more progress)."""
     turn = row.get("median_turn_ms")
     lines = [f"wall {seconds(row['wall_s'])}, {row['busy_cores']:.2f} cores busy, "
-             f"{row['switches']} switches seen"
+             f"{plural(row['switches'], 'switch', 'switches')} seen"
              + ("" if turn is None else f" (median turn {seconds(turn / 1000)})")
              + f", threads at most {row['max_gap']:.0%} of the work apart"]
     for index, activity in enumerate(row["activity"]):
@@ -64,7 +64,7 @@ def gil_release_table(rows: list[dict[str, Any]], threads: int,
     table = [f"{'workload':<9} {'mode':<12} {'wall':>8} {'CPU':>8} {'cores busy':>10} {'speedup':>8}"]
     for row in rows:
         sequential = row["mode"] == "sequential"
-        mode = "sequential" if sequential else f"{threads} threads"
+        mode = "sequential" if sequential else plural(threads, "thread")
         gain = "" if sequential else speedup(gains[row["workload"]])
         table.append(f"{row['workload']:<9} {mode:<12} {seconds(row['wall_s']):>8} "
                      f"{seconds(row['cpu_s']):>8} {row['busy_cores']:>10.2f} {gain:>8}".rstrip())
@@ -92,8 +92,8 @@ def speed_summary(name: str, threads: int, gain: float, busy: float,
     ``why`` gives the reason to add for each reading: ``parallel`` (1.5 cores
     busy or more), ``turns`` (1.25 or less) and ``partial`` (in between).
     """
-    head = (f"{threads} {name} threads ran {speedup(gain)} as fast as one thread and kept "
-            f"{busy:.1f} cores busy")
+    head = (f"{plural(threads, name + ' thread')} ran {speedup(gain)} as fast as one thread "
+            f"and kept {busy:.1f} cores busy")
     if busy >= 1.5:
         return f"{head}: they ran in parallel ({why['parallel']})."
     if busy <= 1.25:

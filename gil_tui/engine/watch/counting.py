@@ -64,6 +64,13 @@ class WatchSnapshot:
     processes_seen: int  # processes that counted so far (see ProcessCount)
     running: bool  # False once the program has exited (even before it is reaped)
     exit_code: int | None
+    #: the program's tree and gil-tui (drawing it is a cost of watching) over the last
+    #: interval, in percent of one core: what of the machine's busy time was ours; None
+    #: when not measured
+    ours_percent: float | None = None
+    #: cores other programs kept busy on average since the start (or attach): the
+    #: machine's busy time minus ours (:mod:`gil_tui.engine.run.share`); None: unknown
+    others_cores: float | None = None
 
 
 def thread_rows(tree: TreeSample, limit: int) -> tuple[ThreadRow, ...]:

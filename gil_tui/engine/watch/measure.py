@@ -8,6 +8,13 @@ every front end) and gives a :class:`WatchSnapshot` per sample and the
 :class:`Summary` figures.  Samples come from one thread at a time (a UI worker or
 the headless loop); the end comes from the session's threads; a lock keeps the
 two apart.
+
+It also measures what the rest of the machine did meanwhile: a
+:class:`~gil_tui.engine.run.share.ShareMeter` (the one the runs use) gives the cores
+other programs kept busy since the start, and each snapshot says how much of the
+cores' busy time was ours (the tree, plus gil-tui drawing it), so the bars can show
+both.  On a shared machine the summary then says the figures are noisy instead of
+drawing a conclusion from them.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 
 import psutil
 
+from gil_tui.engine.run.share import ShareMeter, start_meter
 from gil_tui.engine.system.monitor import CoreSampler, TreeSample
 from gil_tui.engine.watch.counting import MemberSampler, TreeAccount, WatchSnapshot, thread_rows
 
@@ -31,6 +39,8 @@ class Ending:
     exit_code: int | None = None
     #: the kernel's CPU total for the tree (os.wait4), when the program was ours
     rusage_cpu: float | None = None
+    #: cores other programs kept busy from the start to the end (None: unknown)
+    others_cores: float | None = None
 
 
 class Measure:
@@ -52,6 +62,9 @@ class Measure:
                                     t0=self.t0, wall0=time.time() if wall0 is None else wall0,
                                     children_cpu=self._children_cpu)
         self._last_counts = (0, 0)  # processes and threads of the last live sample
+        #: the machine's busy time from now on (None: its counters cannot be read)
+        self._share = start_meter(ShareMeter)
+        self._own_last: tuple[float, float] | None = None  # (monotonic, process_time)
 
     def _children_cpu(self) -> float | None:
         if self.root is None:
@@ -75,7 +88,28 @@ class Measure:
     def end(self, exit_code: int | None = None, rusage_cpu: float | None = None) -> None:
         with self.lock:
             if self.ending is None:
-                self.ending = Ending(time.monotonic(), exit_code, rusage_cpu)
+                cpu = max(self._account.estimate, rusage_cpu or 0.0)
+                self.ending = Ending(time.monotonic(), exit_code, rusage_cpu,
+                                     self._others(cpu))
+
+    def _others(self, cpu_s: float) -> float | None:
+        """Cores other programs used since the start, given the tree's CPU seconds."""
+        if self._share is None:
+            return None
+        try:
+            found = self._share.stop(cpu_s)
+        except Exception:  # noqa: BLE001 - without the figure the watch goes on
+            return None
+        others = found.others if found is not None else None
+        return None if others is None else round(others, 3)
+
+    def _own_percent(self, now: float) -> float:
+        """gil-tui's own CPU since the previous sample, in percent of one core."""
+        cpu = time.process_time()
+        last, self._own_last = self._own_last, (now, cpu)
+        if last is None or now <= last[0]:
+            return 0.0
+        return max(0.0, 100.0 * (cpu - last[1]) / (now - last[0]))
 
     def sample(self) -> tuple[WatchSnapshot, dict[str, Any]]:
         """Sample now (blocks a few ms: call it from a thread, not an event loop).
@@ -100,6 +134,9 @@ class Measure:
         else:  # after the end: the last picture, not an empty tree
             count, threads = self._last_counts
         figures = self.figures()
+        tree_now = self._account.cores_now if running else 0.0
+        ours = None if self._share is None else \
+            round(100.0 * tree_now + self._own_percent(time.monotonic()), 1)
         snapshot = WatchSnapshot(
             elapsed_s=figures["wall_s"],
             cores=cores,
@@ -115,6 +152,8 @@ class Measure:
             processes_seen=figures["processes_seen"],
             running=running,
             exit_code=self.ending.exit_code if self.ending is not None else None,
+            ours_percent=ours,
+            others_cores=figures["others_cores"],
         )
         return snapshot, figures
 
@@ -128,6 +167,7 @@ class Measure:
             if ending is not None and ending.rusage_cpu is not None:
                 cpu, source = max(cpu, ending.rusage_cpu), "rusage"
             avg = cpu / wall if wall > 0 else 0.0
+            others = ending.others_cores if ending is not None else self._others(cpu)
             started = 0 if self.attached else 1  # a program we started is at least 1 of each
             return dict(
                 wall_s=round(wall, 4),
@@ -141,6 +181,7 @@ class Measure:
                 cpu_count=self.cpu_count,
                 samples=account.samples,
                 cpu_source=source,
+                others_cores=others,
             )
 
 

@@ -5,7 +5,10 @@ cores used on average and at the peak, how many processes and threads) and
 :meth:`Summary.verdict` says, from those numbers only, what they suggest:
 about one core busy means one thread did the work at a time (the GIL or a
 single thread); several cores mean processes, C code that releases the GIL, or
-free-threaded threads; far below one core means the program mostly waited.
+free-threaded threads; far below one core means the program mostly waited.  When other programs kept
+:data:`~gil_tui.engine.run.share.SHARED` cores or more busy meanwhile, a figure
+below one core may be theirs as much as the program's: the verdict then says the
+figures are noisy rather than conclude from them.
 Pure data: no processes, no psutil, so the shapes can be tested directly.
 """
 
@@ -16,6 +19,7 @@ import signal
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from gil_tui.engine.run.share import SHARED
 from gil_tui.engine.text import clean_line, plural, seconds
 
 SUMMARY_VERSION = 1
@@ -27,6 +31,9 @@ SHORT_RUN_S = 0.2
 WAITING = 0.2
 ONE_CORE_LOW = 0.75
 ONE_CORE_HIGH = 1.3
+#: on a shared machine, "it mostly waited" still holds when at least this many cores
+#: stayed idle on average meanwhile
+MIN_IDLE = 0.1
 
 
 def signal_name(number: int) -> str:
@@ -65,6 +72,8 @@ class Summary:
     cpu_source: str
     #: processes left in the command's process group after it exited, then ended
     leftovers_ended: int = 0
+    #: cores other programs kept busy on average meanwhile (None: not measured)
+    others_cores: float | None = None
 
     @property
     def signal(self) -> str | None:
@@ -92,12 +101,31 @@ class Summary:
             return f"{how} {self.signal}"
         return f"exit code {self.exit_code}"
 
+    @property
+    def shared(self) -> bool:
+        """Other programs used enough of the machine to blur the figures."""
+        return self.others_cores is not None and self.others_cores >= SHARED
+
+    def _noisy(self) -> bool:
+        """The machine was shared and the figures could be the neighbours' doing. Not
+        when several cores were busy (neighbours only take cores away), nor when the
+        program mostly waited while cores stayed idle (a program that computes takes
+        every idle core it gets: the scheduler leaves none unused)."""
+        if not self.shared or self.avg_cores > ONE_CORE_HIGH:
+            return False
+        idle = self.cpu_count - (self.others_cores or 0.0) - self.avg_cores
+        return not (self.avg_cores < WAITING and idle >= MIN_IDLE)
+
     def verdict(self) -> str:
-        """One plain sentence about what the numbers suggest."""
+        """One plain sentence about what the numbers suggest (or why they cannot)."""
         avg = self.avg_cores
         if self.wall_s < SHORT_RUN_S:
             return (f"It ran for only {seconds(self.wall_s)}, too short to tell how it "
                     "uses the cores.")
+        if self._noisy():
+            return (f"Other programs used {self.others_cores:.1f} cores while it ran, so its "
+                    f"{avg:.2f} cores busy on average are noisy: run it again on a quiet "
+                    "machine before drawing a conclusion.")
         lead = f"It kept {avg:.2f} cores busy on average"
         if avg < WAITING:
             return (f"{lead}, far below one core: it mostly waited (for I/O, the network, "
@@ -141,6 +169,9 @@ class Summary:
             f"  processes: {self.max_processes} at once at most, {self.processes_seen} seen;"
             f"  threads: {self.max_threads} at once at most",
         ]
+        if self.others_cores is not None:
+            lines.append(f"  other programs: {self.others_cores:.2f} cores busy on average "
+                         "meanwhile" + (" (a shared machine)" if self.shared else ""))
         if self.leftovers_ended:
             ended = plural(self.leftovers_ended, "process", "processes")
             lines.append(f"  {ended} it left running {'was' if self.leftovers_ended == 1 else 'were'}"

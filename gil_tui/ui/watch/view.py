@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Log, Static
+from textual.widgets import DataTable, Log, Static
 from textual.worker import get_current_worker
 
 from gil_tui.engine.text import bytes_text, clean_line, plural
@@ -34,6 +34,7 @@ from gil_tui.ui.settings_bridge import show_warnings
 from gil_tui.ui.watch.dialogs import AskCommand, ConfirmStop
 from gil_tui.ui.widgets.core_bars import CoreBars
 from gil_tui.ui.widgets.key_bar import KeyBar
+from gil_tui.ui.widgets.title_bar import TitleBar
 from gil_tui.ui.text import cpu_cell
 
 #: Output lines kept in the log panel.
@@ -73,6 +74,8 @@ class WatchScreen(Screen[int]):
                 tooltip="End the program and every process it started"),
         Binding("l", "toggle_log", "Output", id="watch.log",
                 tooltip="Show or hide the program's output"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="watch.help",
+                tooltip="The keys, the bars and what the verdict means"),
     ]
 
     class Sampled(Message):
@@ -104,7 +107,7 @@ class WatchScreen(Screen[int]):
         return clean_line(shlex.join(self.argv)) if self.argv else f"PID {self.pid}"
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(id="watch-app-title")
         yield Static(f"watching: {self.what}", id="watch-title", markup=False)
         yield CoreBars(id="watch-cores")
         yield Static("starting…", id="watch-stats")
@@ -172,7 +175,8 @@ class WatchScreen(Screen[int]):
     @on(Sampled)
     def _sampled(self, message: Sampled) -> None:
         snap = message.snapshot
-        self.query_one("#watch-cores", CoreBars).push(snap.cores.percents)
+        self.query_one("#watch-cores", CoreBars).push(
+            snap.cores.percents, ours=snap.ours_percent, running=snap.running)
         self.query_one("#watch-stats", Static).update(stats_text(snap))
         if snap.processes or snap.running:
             self._fill_table(snap)  # after the end, keep the last picture of the tree
@@ -205,9 +209,15 @@ class WatchScreen(Screen[int]):
     # ------------------------------------------------------------ keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return True if self.session is not None and self.session.can_stop else None
+        if action == "stop":  # hidden once there is nothing (left) to stop
+            return self.session is not None and self.session.can_stop
         return True
+
+    def action_help(self) -> None:
+        from gil_tui.ui.watch.help import WatchHelp, watch_help_text
+
+        if not isinstance(self.app.screen, WatchHelp):
+            self.app.push_screen(WatchHelp(watch_help_text(self.app, self.BINDINGS)))
 
     def action_toggle_log(self) -> None:
         self.toggle_class("-no-log")
@@ -295,6 +305,7 @@ class WatchApp(App[int]):
     """
 
     TITLE = "gil-tui watch"
+    SUB_TITLE = "how a program uses the cores"
 
     def __init__(self, argv: Sequence[str] | None = None, *, pid: int | None = None,
                  hz: float = 4.0, log: str | None = None,
