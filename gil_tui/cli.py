@@ -9,12 +9,13 @@ commands that open the app do, and only when they run.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import pkgutil
 import sys
+from typing import TYPE_CHECKING
 
 from gil_tui import __version__
+
+if TYPE_CHECKING:  # argparse, pkgutil: imported when used (`gil-tui` alone needs neither)
+    import argparse
 
 #: The order ``--help`` lists the subcommands in; any other module in
 #: ``gil_tui.commands`` is registered after these, alphabetically.
@@ -24,6 +25,8 @@ ORDER = ("app", "live", "lessons", "bench", "compare", "interpreters", "results"
 
 def command_modules() -> list[str]:
     """Names of the modules in ``gil_tui.commands``, in help order."""
+    import pkgutil
+
     import gil_tui.commands as package
 
     names = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
@@ -32,6 +35,9 @@ def command_modules() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="gil-tui",
         description=(

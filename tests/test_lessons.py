@@ -28,6 +28,27 @@ def test_at_least_eleven_lessons_in_order() -> None:
         assert lesson.filename.startswith(f"{lesson.order:02d}-"), lesson.filename
 
 
+def test_read_through_importlib_resources_when_the_folder_cannot_be_listed(tmp_path) -> None:
+    """A package in a zip archive has no folder to list: importlib.resources reads it."""
+    import gil_tui.lessons as lessons
+
+    assert sorted(lessons._lesson_files(str(tmp_path / "archive.zip" / "lessons"))) == sorted(
+        (path.name, path.read_text(encoding="utf-8"))
+        for path in Path(lessons.__file__).parent.glob("[0-9][0-9]-*.md"))
+
+
+def test_names_of_the_terminal_module_and_of_the_analysis_are_found_here() -> None:
+    import gil_tui.lessons as lessons
+    from gil_tui.engine.demos import main_guard_analysis
+    from gil_tui.lessons import terminal
+
+    assert lessons.strip_trailing_spaces is terminal.strip_trailing_spaces
+    assert lessons.body_for_terminal is terminal.body_for_terminal
+    assert lessons.forkserver_preloads_main is main_guard_analysis.forkserver_preloads_main
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        lessons.nothing_here  # noqa: B018
+
+
 def test_slugs_unique_and_match_file_names() -> None:
     slugs = [lesson.slug for lesson in LESSONS]
     assert len(set(slugs)) == len(slugs)

@@ -6,8 +6,11 @@ Textual is imported only here, inside the functions, so headless commands
 
 from __future__ import annotations
 
-import argparse
 import gc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported by `gil-tui` alone (the app's first frame)
+    import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -12,17 +12,25 @@ Each file ``NN-slug.md`` starts with a front matter block::
 
 The ordered index is the ``order`` key.  Links between lessons are written
 ``[text](lesson:SLUG)``.  Nothing here imports Textual or rich.
+
+The app's first frame shows a lesson's title, so this module is imported before
+it: what only some callers need is imported when first used (the main-guard
+analysis, and :mod:`gil_tui.lessons.terminal` for `gil-tui lessons SLUG`, whose
+names are still found here).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import Iterable, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, Tuple
 
-from gil_tui.engine.demos.main_guard_analysis import forkserver_preloads_main
+if TYPE_CHECKING:  # found by __getattr__ below
+    from gil_tui.engine.demos.main_guard_analysis import forkserver_preloads_main
+    from gil_tui.lessons.terminal import (body_for_terminal, links_for_terminal,
+                                          strip_trailing_spaces)
 
 LESSON_LINK = re.compile(r"\]\(lesson:([a-z0-9-]+)\)")
 TRY_KEYS = ("workload", "mode", "workers", "start_method", "tasks", "scale", "delay_ms")
@@ -114,14 +122,33 @@ def parse_lesson(text: str, filename: str = "<string>") -> Lesson:
 @lru_cache(maxsize=1)
 def load_lessons() -> tuple[Lesson, ...]:
     """Every lesson shipped with the package, in order."""
-    folder = resources.files(__name__)
-    lessons = [
-        parse_lesson(entry.read_text(encoding="utf-8"), entry.name)
-        for entry in folder.iterdir()
-        if entry.name.endswith(".md") and entry.name[:2].isdigit()
-    ]
+    lessons = [parse_lesson(text, name) for name, text in _lesson_files()]
     lessons.sort(key=lambda lesson: (lesson.order, lesson.slug))
     return tuple(lessons)
+
+
+def _lesson_files(folder: str = "") -> list[tuple[str, str]]:
+    """(name, text) of each lesson file. Read from the package's folder (what every
+    install has; importlib.resources would import zipfile first), else through
+    importlib.resources (a package in a zip archive has no folder to list)."""
+    folder = folder or os.path.dirname(os.path.abspath(__file__))
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        from importlib import resources
+
+        return [(entry.name, entry.read_text(encoding="utf-8"))
+                for entry in resources.files(__name__).iterdir() if _is_lesson(entry.name)]
+    files = []
+    for name in names:
+        if _is_lesson(name):
+            with open(os.path.join(folder, name), encoding="utf-8") as file:
+                files.append((name, file.read()))
+    return files
+
+
+def _is_lesson(name: str) -> bool:
+    return name.endswith(".md") and name[:2].isdigit()
 
 
 #: In the threads-vs-processes lesson, replaced by the costs measured on this machine.
@@ -147,6 +174,8 @@ def _version3(version: Sequence[object]) -> tuple[int, int, int]:
 
 def forkserver_row(label: str, version: Sequence[object]) -> str:
     """One line saying which row of the main-guard lesson's table an interpreter is in."""
+    from gil_tui.engine.demos.main_guard_analysis import forkserver_preloads_main
+
     v = _version3(version)
     if forkserver_preloads_main(v):
         return (f"{label}: the fork server imports `__main__` once; an unguarded "
@@ -227,82 +256,6 @@ def body_for_display(
     return body.replace(COSTS_PLACEHOLDER, table.strip()) if table else body
 
 
-# ------------------------------------------------------------ for `gil-tui lessons SLUG`
-
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_ANY_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
-_LESSON_WORD = re.compile(r"^[Ll]esson (\d+)$")
-_MARKDOWN_PUNCT = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-def links_for_terminal(markdown: str, lessons: Sequence[Lesson], hyperlinks: bool = False) -> str:
-    """Markdown with its links written out as text a terminal reader can follow.
-
-    ``[text](lesson:slug)`` becomes ``text [lesson N: Title, `gil-tui lessons slug`]``,
-    and ``[lesson N](lesson:slug)`` becomes ``lesson N [`gil-tui lessons slug`]``.
-    Without ``hyperlinks`` a web link becomes ``text (URL)`` (just the URL when the text
-    is the URL); with them web links stay links, for a terminal to show. Code blocks are
-    left alone."""
-    by_slug = {lesson.slug: lesson for lesson in lessons}
-
-    def replace(match: re.Match[str]) -> str:
-        text, target = match.group(1), match.group(2)
-        if target.startswith("lesson:"):
-            slug = target[len("lesson:"):]
-            lesson = by_slug.get(slug)
-            command = f"`gil-tui lessons {slug}`"
-            # square brackets: links often sit inside parentheses already
-            if lesson is None or _LESSON_WORD.match(text.strip()):
-                return f"{text} \\[{command}\\]"
-            return f"{text} \\[lesson {lesson.order}: {lesson.title}, {command}\\]"
-        if hyperlinks or "://" not in target:
-            return match.group(0)
-        url = _MARKDOWN_PUNCT.sub(r"\\\1", target)
-        if text.strip() in (target, f"<{target}>"):
-            return url
-        return f"{text} ({url})"
-
-    out: list[str] = []
-    in_code = False
-    for line in markdown.split("\n"):
-        if _FENCE.match(line):
-            in_code = not in_code
-        elif not in_code:
-            line = _ANY_LINK.sub(replace, line)
-        out.append(line)
-    return "\n".join(out)
-
-
-def body_for_terminal(
-    lesson: Lesson,
-    *,
-    hyperlinks: bool = False,
-    interpreters: Iterable[KnownInterpreter] | None = None,
-) -> str:
-    """:func:`body_for_display` with links a terminal reader can follow (for rich)."""
-    return links_for_terminal(
-        body_for_display(lesson, interpreters), load_lessons(), hyperlinks=hyperlinks
-    )
-
-
-# Spaces at the end of a line, possibly followed by escape sequences only (colours,
-# OSC 8 hyperlinks): rich pads every line to the console's width.
-_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;[^\x1b\a]*(?:\x1b\\|\a))*)$")
-
-
-def strip_trailing_spaces(text: str) -> str:
-    """Every line of ``text`` without spaces at its end (escape codes there are kept)."""
-    lines = []
-    for line in text.split("\n"):
-        while True:
-            stripped = _TRAILING.sub(r"\1", line)
-            if stripped == line:
-                break
-            line = stripped
-        lines.append(line)
-    return "\n".join(lines)
-
-
 def get_lesson(slug: str) -> Lesson | None:
     """The lesson with this slug, or None."""
     return next((lesson for lesson in load_lessons() if lesson.slug == slug), None)
@@ -310,3 +263,21 @@ def get_lesson(slug: str) -> Lesson | None:
 
 def slugs() -> list[str]:
     return [lesson.slug for lesson in load_lessons()]
+
+
+#: Names found in another module, imported when first asked for.
+_LATER = {
+    "forkserver_preloads_main": "gil_tui.engine.demos.main_guard_analysis",
+    "links_for_terminal": "gil_tui.lessons.terminal",
+    "body_for_terminal": "gil_tui.lessons.terminal",
+    "strip_trailing_spaces": "gil_tui.lessons.terminal",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -265,11 +265,16 @@ async def test_a_tab_asked_for_before_its_turn_is_built_at_once() -> None:
 
 def test_opening_the_app_imports_neither_the_other_tabs_nor_the_markdown_parser() -> None:
     """What the first frame does not need is imported after it (issue 16.5)."""
-    code = ("import sys, gil_tui.commands.app, gil_tui.ui.app, gil_tui.ui.tabs.lessons.pane; "
+    code = ("import sys, gil_tui.cli, gil_tui.commands.app, gil_tui.ui.app, "
+            "gil_tui.ui.tabs.lessons.pane, gil_tui.lessons; gil_tui.lessons.load_lessons(); "
             "print(sorted(m for m in ('aiohttp', 'rich.markdown', 'markdown_it', 'pygments', "
             "'gil_tui.engine.demos.registry', 'gil_tui.ui.tabs.live.pane', "
             "'gil_tui.ui.tabs.compare.pane', 'gil_tui.ui.tabs.interpreters.pane', "
-            "'gil_tui.settings', 'gil_tui.engine.system.interpreters') if m in sys.modules))")
+            "'gil_tui.settings', 'gil_tui.engine.system.interpreters', "
+            # nor what only the command line and the main-guard lesson's list need
+            "'argparse', 'pkgutil', 'zipfile', 'importlib.resources', "
+            "'gil_tui.engine.demos.main_guard_analysis', 'gil_tui.lessons.terminal') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr

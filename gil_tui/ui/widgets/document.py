@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
 from textual.color import Color, ColorParseError
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -175,6 +175,7 @@ class DocumentView(ScrollView, can_focus=False):
         self._lines: list[Strip] = []
         self._cache: dict[tuple[str, int], list[Strip]] = {}
         self._rendered_width = -1
+        self._line_style: Style | None = None  # while drawing: see render_lines
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -263,11 +264,20 @@ class DocumentView(ScrollView, can_focus=False):
         """The rendered text, one string a line (for tests and the command line)."""
         return [strip.text for strip in self._lines]
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The style every line is drawn in, found once a redraw (not once per line:
+        # rich_style walks up the DOM to blend the backgrounds).
+        self._line_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self._line_style if self._line_style is not None else self.rich_style
         if index >= len(self._lines):
             return Strip.blank(width, style)
         indent = self.indent

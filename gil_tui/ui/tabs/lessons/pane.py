@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList
@@ -25,21 +25,24 @@ NARROW = 100
 FIRST_TEXT_AFTER = 0.04
 
 
-def _narrow(pane: Horizontal) -> bool:
+def _narrow(pane: Vertical) -> bool:
     """Too narrow for the list of lessons beside the lesson."""
     return (pane.size.width or pane.app.size.width) < NARROW
 
 
-class LessonsPane(Horizontal):
+class LessonsPane(Vertical):
     """The list of lessons on the left, the current lesson on the right, and under it
-    the lesson's demo once one runs."""
+    the lesson's demo once one runs.
+
+    The list is docked on the left, and the heading, the lesson and the demo are the
+    pane's own children beside it: no container around them (one widget less to
+    style, lay out and draw in the app's first frame)."""
 
     DEFAULT_CSS = f"""
     LessonsPane {{ height: 1fr; }}
-    LessonsPane #lesson-list {{ width: {LIST_WIDTH}; height: 1fr; border: none;
+    LessonsPane #lesson-list {{ dock: left; width: {LIST_WIDTH}; height: 1fr; border: none;
                                border-right: tall $panel; }}
     LessonsPane.-hide-list #lesson-list {{ display: none; }}
-    LessonsPane #lesson-main {{ width: 1fr; height: 1fr; }}
     LessonsPane #lesson-doc {{ height: 1fr; padding: 0 0 1 2; }}
     """
 
@@ -61,7 +64,7 @@ class LessonsPane(Horizontal):
         self._list_choice: bool | None = None  # the reader's own choice, if they made one
         self._list: OptionList | None = None  # built when first shown
         self._pending_document = False
-        self.demos = LessonDemos(self, lambda: self.query_one("#lesson-main"))
+        self.demos = LessonDemos(self, lambda: self)
         """The lesson's demos and their panel."""
 
     def compose(self) -> ComposeResult:
@@ -70,10 +73,9 @@ class LessonsPane(Horizontal):
         if not list_hidden:
             self._list = make_contents(self.lessons, self.index)
             yield self._list
-        with Vertical(id="lesson-main"):
-            # The heading takes the focus for reading; the scroll keys are the pane's.
-            yield LessonHeading(id="lesson-heading")
-            yield DocumentView(id="lesson-doc")
+        # The heading takes the focus for reading; the scroll keys are the pane's.
+        yield LessonHeading(id="lesson-heading")
+        yield DocumentView(id="lesson-doc")
 
     def on_mount(self) -> None:
         self._document = self.query_one("#lesson-doc", DocumentView)
@@ -96,7 +98,7 @@ class LessonsPane(Horizontal):
     async def _contents(self) -> OptionList:
         if self._list is None:
             self._list = make_contents(self.lessons, self.index)
-            await self.mount(self._list, before=self.query_one("#lesson-main"))
+            await self.mount(self._list, before=self.query_one("#lesson-heading"))
         return self._list
 
     @property
