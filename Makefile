@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run serve test test-all screenshots bench clean
+.PHONY: run serve test test-browser test-all screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,22 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gil-tui serve $(SERVE_ARGS)
 
+# The default suite: everything but the checks marked slow or browser (pyproject addopts).
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -q
 
+# `gil-tui serve` in a real headless Chromium (skips, saying why, without chromium).
+test-browser: $(TSTAMP)
+	$(BIN)/python -m pytest -q -m browser
+
+# Everything: the slow checks, the browser check, and the bigger hypothesis profile.
 test-all: $(TSTAMP)
 	$(BIN)/python -m pytest -q -m ''
 
+# The app's pictures, then the browser's (kept only when its run was quiet and plausible).
 screenshots: $(TSTAMP)
 	$(BIN)/python scripts/screenshots.py
+	GIL_TUI_SCREENSHOT=1 $(BIN)/python -m pytest -q -m browser -k chromium
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/fidelity.py

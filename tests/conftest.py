@@ -35,3 +35,31 @@ def _no_gc_freeze_in_tests():
     GilTuiApp.GC_FREEZE_AFTER = 1e9
     yield
     GilTuiApp.GC_FREEZE_AFTER = old
+
+
+# ------------------------------------------------------------------ hypothesis
+
+#: examples per property: the default run (`make test`) and the runs that include the
+#: slow checks (`make test-all`, `pytest -m slow`). The property files leave max_examples
+#: to the profile loaded here (conftest is imported before them).
+QUICK_EXAMPLES = 40
+THOROUGH_EXAMPLES = 300
+
+
+def _runs_slow_checks(config: pytest.Config) -> bool:
+    """True unless the marker expression leaves the slow checks out (the default addopts)."""
+    expression = (config.getoption("markexpr", "") or "").replace(" ", "")
+    return "notslow" not in expression
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import HealthCheck, settings
+
+    common = dict(deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.register_profile("gil-tui-quick", max_examples=QUICK_EXAMPLES, **common)
+    settings.register_profile("gil-tui-thorough", max_examples=THOROUGH_EXAMPLES, **common)
+    if config.getoption("hypothesis_profile", None):  # --hypothesis-profile wins
+        return
+    thorough = _runs_slow_checks(config) or os.environ.get("GIL_TUI_THOROUGH") == "1"
+    settings.load_profile("gil-tui-thorough" if thorough else "gil-tui-quick")

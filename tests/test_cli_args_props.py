@@ -25,7 +25,8 @@ from gil_tui.commands._common import (
 from gil_tui.engine.run.spec import MAX_DELAY_MS, MAX_SCALE, MAX_TASKS, MAX_WORKERS
 from gil_tui.engine.text import clean_line
 
-SETTINGS = settings(max_examples=300, deadline=None, database=None,
+#: max_examples comes from the profile tests/conftest.py loads (fewer in the default run)
+SETTINGS = settings(deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 WHOLE = [(WORKERS, 1, MAX_WORKERS), (TASKS, 1, MAX_TASKS), (DELAY_MS, 0, MAX_DELAY_MS),
          (whole_number("repeat", 1, 20), 1, 20)]

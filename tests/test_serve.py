@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,24 @@ from tests import browser
 from tests.cli_helpers import ROOT, cli_env, one_clear_line
 
 SCREENSHOT = ROOT / "screenshots" / "serve-browser.png"
+
+
+def _keep_screenshot(driver, screen: str, tmp_path) -> None:
+    """The browser's picture is always taken (it must work), but it replaces the README's
+    only when asked (``GIL_TUI_SCREENSHOT=1``, as ``make screenshots`` does) and when its
+    figures are plausible: a quiet machine, no GIL-threads speedup the lessons call
+    impossible. A test run never rewrites a tracked file on its own."""
+    shot = tmp_path / "serve-browser.png"
+    assert driver.save_screenshot(str(shot))
+    if os.environ.get("GIL_TUI_SCREENSHOT") != "1":
+        return
+    speedups = [float(s) for s in re.findall(r"^\s*cpu\s+threads\s.*?(\d+\.\d\d)x", screen, re.M)]
+    noisy = "Other programs used" in screen or "*" in screen or any(s >= 1.3 for s in speedups)
+    if noisy:
+        pytest.fail("the browser screenshot's run was noisy (other programs busy): "
+                    "not kept; run again on a quiet machine")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT)
 
 
 # ------------------------------------------------------------------ policy
@@ -346,6 +365,7 @@ def test_the_page_serves_a_websocket_address_on_the_host_the_browser_used(tmp_pa
         assert server.stop() == 0, server.output()
 
 
+@pytest.mark.browser  # out of the default run: `make test-browser` (.ci/run runs it)
 @pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))
 def test_in_chromium_each_tab_runs_the_app_and_closing_it_leaves_no_process(tmp_path):
     """Lessons shows, 2 and r give a result row, the tab closes: nothing of it is left."""
@@ -373,8 +393,7 @@ def test_in_chromium_each_tab_runs_the_app_and_closing_it_leaves_no_process(tmp_
         row = r"^\s*cpu\s+threads\s.*\d+\.\d\dx"
         browser.wait_for("the result row", lambda: re.search(row, text(), re.M), 45, explain)
         _until(lambda: "No sequential run" not in text(), 10)  # the README's picture: no toast
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        assert driver.save_screenshot(str(SCREENSHOT))
+        _keep_screenshot(driver, text(), tmp_path)
 
         # Close the tab in the middle of a run: its workers must end with it.
         keys.send_keys("ss")  # scale 1 -> 4: the run outlasts the closing

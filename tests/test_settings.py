@@ -178,7 +178,7 @@ PATH_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1
        keys=st.dictionaries(st.from_regex(r"[a-z]{1,8}\.[a-z_]{1,12}", fullmatch=True),
                             PATH_TEXT, max_size=5),
        scale=st.floats(min_value=1e-9, max_value=100), hz=st.floats(1, 20))
-@hsettings(max_examples=150, deadline=None)
+@hsettings(deadline=None)
 def test_any_valid_settings_round_trip_through_the_file_text(python, others, keys, scale, hz):
     s = Settings(sample_hz=hz, keymap=keys).with_live(python=python, scale=scale)
     s = s.with_compare(others)
@@ -287,7 +287,7 @@ def test_a_file_that_cannot_be_moved_is_a_warning_and_is_left_alone(file, monkey
 
 
 @given(text=st.text(max_size=400))
-@hsettings(max_examples=300, deadline=None)
+@hsettings(deadline=None)
 def test_any_text_never_crashes_the_parser(text):
     s, problems = parse_settings(text)
     assert isinstance(s, Settings) and all(isinstance(p, str) for p in problems)
@@ -306,7 +306,7 @@ TOML_VALUE = st.recursive(
                                 st.sampled_from(["workload", "mode", "workers", "scale",
                                                  "python", "interpreters", "live.run"]),
                                 TOML_VALUE, max_size=5)))
-@hsettings(max_examples=300, deadline=None)
+@hsettings(deadline=None)
 def test_any_toml_shaped_data_never_crashes_the_parser(data):
     lines = []
     for name, item in data.items():
@@ -321,7 +321,7 @@ def test_any_toml_shaped_data_never_crashes_the_parser(data):
 
 
 @given(content=st.binary(max_size=300))
-@hsettings(max_examples=200, deadline=None,
+@hsettings(deadline=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_bytes_never_crash_the_loader(tmp_path, content):
     file = Path(tempfile.mkdtemp(dir=tmp_path)) / "settings.toml"

@@ -29,7 +29,8 @@ from gil_tui.engine.run.events import (
 from gil_tui.engine.text import clean_line
 
 EVENTS = (Hello, WorkerStart, Progress, WorkerDone, Result, Error)
-SETTINGS = settings(max_examples=200, deadline=None, database=None,
+#: max_examples comes from the profile tests/conftest.py loads (fewer in the default run)
+SETTINGS = settings(deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers()

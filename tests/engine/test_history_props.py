@@ -23,8 +23,10 @@ from gil_tui.engine.run.events import WorkerStat
 from gil_tui.engine.run.results import InterpreterInfo, RunResult
 from gil_tui.engine.run.spec import MAX_DELAY_MS, MAX_SCALE, MAX_TASKS, MAX_WORKERS, RunSpec
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+#: max_examples comes from the profile tests/conftest.py loads (fewer in the default run)
+SETTINGS = settings(deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.filter_too_much])
 
 # ------------------------------------------------------------------ strategies
 

@@ -155,6 +155,7 @@ async def test_slow_partial_requests_are_closed():
             assert await get(f"{server.url}/delay?ms=1", session) == (200, "ok\n")
 
 
+@pytest.mark.slow  # waits out the default 5 s; test_slow_partial_requests_are_closed is quick
 async def test_the_default_server_closes_a_partial_request(server):
     # LatencyServer() as the runner makes it: a few seconds, not aiohttp's hour
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from gil_tui.engine.system.probe import MAGIC, Interpreter, parse_probe_output
 from gil_tui.engine.text import clean_line
 
-SETTINGS = settings(max_examples=200, deadline=None, database=None,
+#: max_examples comes from the profile tests/conftest.py loads (fewer in the default run)
+SETTINGS = settings(deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 #: any JSON value, with the awkward ones likely (huge ints, NaN, nesting, odd text)
