@@ -48,7 +48,7 @@ Live, Compare and Interpreters tabs (their keys are in the tab names)
 - {live.cancel}: cancel the run; every worker process ends
 - {live.workload} / {live.mode}: next workload / mode
 - {live.more} / {live.fewer}: one worker more / fewer
-- {live.tasks} / {live.scale}: tasks the work is split into / how much work
+- {live.tasks} / {live.scale}: tasks the work is split into / how much work (io, sleep: how long each wait is)
 - {live.start}: start method (processes mode)
 - {live.python}: next interpreter found on this machine
 - {live.hz}: sampling rate of the cores (1, 2, 4 or 10 Hz)

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from gil_tui.engine.run.calibration import delay_ms_for
+from gil_tui.engine.run.calibration import WAIT_WORKERS, delay_ms_for
 from gil_tui.engine.run.spec import MAX_WORKERS, Mode, RunSpec, Workload, modes_for
 
 WORKLOADS = tuple(Workload)
@@ -49,7 +49,9 @@ class Selection:
     def next_workload(self) -> "Selection":
         workload = next_option(WORKLOADS, self.workload)
         mode = self.mode if self.mode in modes_for(workload) else Mode.THREADS
-        workers = 16 if workload.io_bound and self.workers < 4 else self.workers
+        # waiting work: a few at once (calibration.WAIT_WORKERS), so that its default run
+        # is long enough to watch while its sequential baseline stays ~6 s
+        workers = max(self.workers, WAIT_WORKERS) if workload.io_bound else self.workers
         if not workload.io_bound and self.workload.io_bound:
             workers = 2
         return self.replace(workload=workload, mode=mode, workers=workers)

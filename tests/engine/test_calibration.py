@@ -9,7 +9,9 @@ import pytest
 
 from gil_tui.engine.run import calibration as cal_mod
 from gil_tui.engine.run.calibration import (
+    MIN_WATCH_S,
     TARGET_S,
+    WAIT_WORKERS,
     Calibration,
     CalibrationStore,
     calibrated,
@@ -17,6 +19,7 @@ from gil_tui.engine.run.calibration import (
     delay_ms_for,
     expected_seconds,
     measure,
+    wait_scale,
 )
 from gil_tui.engine.run.results import InterpreterInfo, RunError, RunResult
 from gil_tui.engine.run.events import Error
@@ -53,12 +56,35 @@ def test_default_scale_is_rounded_and_bounded() -> None:
 @pytest.mark.parametrize("workload", ["io", "sleep"])
 def test_waiting_work_maps_the_scale_to_its_delays(workload) -> None:
     scale = default_scale(workload, "threads", None)
-    assert default_scale(workload, "asyncio", FAST) == scale
-    delay = delay_ms_for(scale)
+    assert default_scale(workload, "asyncio", FAST) == scale, "the same work in every mode"
     assert delay_ms_for(1.0) == 100
-    spec = RunSpec(workload, "sequential", delay_ms=delay)
-    assert expected_seconds(spec, None) == pytest.approx(TARGET_S, rel=0.05)
-    assert DEFAULT_TASKS[Workload(workload)] * delay / 1000 == pytest.approx(TARGET_S, rel=0.05)
+    assert delay_ms_for(scale) == 100 * scale
+
+
+@pytest.mark.parametrize("workload", ["io", "sleep"])
+@pytest.mark.parametrize("mode", ["threads", "processes", "asyncio", "subinterpreters"])
+def test_a_default_waiting_run_lasts_long_enough_to_watch_and_its_baseline_is_bounded(
+        workload, mode) -> None:
+    """13.11: the Live tab's default waiting run (WAIT_WORKERS at once, 16 tasks) lasts
+    at least MIN_WATCH_S (6 frames at 4 Hz; it was 0.3 s), and its sequential baseline
+    stays near TARGET_S (not 16 times the run)."""
+    if (workload, mode) == ("io", "subinterpreters"):
+        pytest.skip("io does not run in subinterpreters")
+    delay = delay_ms_for(default_scale(workload, mode, None))
+    tasks = DEFAULT_TASKS[Workload(workload)]
+    run = RunSpec(workload, mode, workers=WAIT_WORKERS, delay_ms=delay)
+    baseline = RunSpec(workload, "sequential", delay_ms=delay)
+    assert expected_seconds(run, None) >= MIN_WATCH_S
+    assert TARGET_S <= expected_seconds(baseline, None) <= 1.25 * TARGET_S
+    assert expected_seconds(baseline, None) == pytest.approx(tasks * delay / 1000)
+    assert (delay, expected_seconds(run, None)) == (380, pytest.approx(1.52)), "the defaults"
+
+
+def test_wait_scale_rounds_up_and_follows_the_task_count() -> None:
+    assert wait_scale(16) == 3.8          # 4 rounds of 0.38 s: 1.52 s; sequential 6.08 s
+    assert wait_scale(16, 16) == 15.0     # one round: 1.5 s (a baseline of 24 s, asked for)
+    assert wait_scale(100) == 0.6         # 25 rounds of 60 ms: 1.5 s; sequential 6 s
+    assert wait_scale(3) == 17.0          # one round of 1.67 s, rounded up
 
 
 @pytest.mark.parametrize(("spec", "seconds"), [

@@ -127,6 +127,40 @@ def test_a_shared_baseline_run_says_so() -> None:
     assert explain(quiet).startswith("The baseline") and "Note" not in explain(quiet)
 
 
+def test_a_noisy_run_that_did_not_fall_short_says_the_machine_was_shared() -> None:
+    """13.9: a threads run at 1.10x marked noisy (*) got only "the GIL let one thread run
+    Python at a time: about as fast as sequential." with no word of the busy machine."""
+    o = outcome("cpu", "threads", True, 1.098, 0.8)
+    assert o.shared, "the results table marks it *"
+    text = explain(o)
+    assert "one thread run Python at a time" in text
+    assert "the machine was shared" in text and "other programs used 0.8 cores" in text
+    assert "run again when the machine is quiet" in text
+    baseline = explain(outcome("cpu", "processes", True, 2.0, 0.0, baseline_others=0.9))
+    assert "the machine was shared" in baseline and "during the sequential baseline" in baseline
+    quiet = explain(outcome("cpu", "threads", True, 1.0, 0.05, baseline_others=0.05))
+    assert "Note" not in quiet and "shared" not in quiet
+
+
+def test_every_run_marked_noisy_says_why() -> None:
+    """Whatever the figures, a run the results table marks * (shared: its own run or its
+    baseline) says in its sentence that its figure is noise (or noisy, or to run again
+    when the machine is quiet), never a bare conclusion."""
+    grid = itertools.product(("cpu", "hash", "io", "sleep"), ("threads", "processes"),
+                             (True, False), (0.5, 0.97, 1.1, 1.9, 3.0),
+                             (0.0, 0.35, 0.8, 1.5), (0.0, 0.9), (1.0, 0.6), (1, 2, 4))
+    marked = 0
+    for workload, mode, gil, gain, others, base_others, base_busy, workers in grid:
+        o = outcome(workload, mode, gil, gain, others, workers=workers,
+                    baseline_others=base_others, baseline_busy=base_busy)
+        if not (o.shared or o.baseline_shared):
+            continue
+        marked += 1
+        text = explain(o).lower()
+        assert "noisy" in text or "noise" in text or "quiet" in text, text
+    assert marked > 100
+
+
 def test_one_subinterpreter_or_one_core_says_why_there_was_no_gain() -> None:
     alone = explain(outcome("cpu", "subinterpreters", True, 0.97, workers=1))
     assert "1 subinterpreter kept 1.0 core busy" in alone and "alone it runs on one core" in alone

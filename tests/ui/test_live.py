@@ -40,7 +40,7 @@ async def test_keys_change_the_selection() -> None:
         assert pane.selection == Selection()
         await pilot.press("w")
         assert pane.selection.workload is Workload.IO
-        assert pane.selection.workers == 16, "I/O workloads start with many workers"
+        assert pane.selection.workers == 4, "I/O workloads start with several at once"
         await pilot.press("m", "m")  # threads -> processes -> asyncio
         assert pane.selection.mode is Mode.ASYNCIO
         await pilot.press("w")  # sleep keeps asyncio; hash does not allow it
@@ -415,12 +415,14 @@ async def test_runs_are_sized_by_the_kept_calibration(tmp_path) -> None:
         assert pane.selection.scale == 2.0, "5 s / 2.5 s per unit of scale"
         assert "scale 2 (~5 s)" in controls(app), "threads on a GIL build: one core"
         await pilot.press("m")  # processes x2, 8 tasks: half of it
-        assert "scale 2 (~2 s)" in controls(app)
+        assert "scale 2 (~2.5 s)" in controls(app)
         await pilot.press("w", "w", "w")  # io, sleep, hash: its own speed
         assert pane.selection.workload is Workload.HASH and pane.selection.scale == 4.0
         await pilot.press("s")
         assert pane.selection.scale == 8.0 and "scale 8" in controls(app)
-        await pilot.press("w")  # cpu: the scale chosen stays
+        await pilot.press("w")  # cpu: its own scale, not hash's
+        assert pane.selection.scale == 2.0
+        await pilot.press("w", "w", "w")  # io, sleep, hash: the scale chosen for it stays
         assert pane.selection.scale == 8.0
 
 
@@ -594,7 +596,7 @@ async def test_each_subinterpreter_is_a_worker_row_with_its_cpu() -> None:
 
     from .test_widgets import interp
 
-    services = found_services([interp("/p/3.12", "pyenv", "3.12.1")], delay=0.3,
+    services = found_services([interp("/p/3.12", "pyenv", "3.12.1")], delay=0.15,
                               tree_sampler=SubinterpreterThreads)
     app = make_app(tab="live", services=services)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -93,7 +93,7 @@ def test_selection_rules() -> None:
         cycle.append(mode.mode)
     assert Mode.ASYNCIO not in cycle and Mode.SEQUENTIAL in cycle, "asyncio is skipped for cpu"
     io = sel.next_workload()
-    assert io.workload is Workload.IO and io.workers == 16
+    assert io.workload is Workload.IO and io.workers == 4
     assert io.replace(mode=Mode.ASYNCIO).next_workload().mode is Mode.ASYNCIO  # sleep
     assert sel.add_workers(-5).workers == 1 and sel.add_workers(1000).workers == 256
     spec = sel.replace(start_method="spawn").to_spec()

@@ -12,8 +12,15 @@ run takes about :data:`TARGET_S` seconds. The probe counts CPU seconds, not
 wall time, so a busy machine does not make every later run too short.
 
 The waiting workloads (``io``, ``sleep``) do not depend on the machine: their
-scale maps to the delay of each wait (:func:`delay_ms_for`: 1.0 is 100 ms), and
-the default makes the sequential run about :data:`TARGET_S` seconds long.
+scale maps to the delay of each wait (:func:`delay_ms_for`: 1.0 is 100 ms; for
+``io`` it is the latency server's delay of each request), so their default is
+computed, not measured. A waiting run at once is as many times shorter than its
+sequential baseline as it has workers (16 workers on 16 tasks: 16x), so no wait
+makes both last ~5 s. The default keeps the baseline near :data:`TARGET_S` and
+the parallel run of the Live tab's default (:data:`WAIT_WORKERS` workers on the
+default 16 tasks, four rounds of waits) at least :data:`MIN_WATCH_S`: 380 ms
+waits, a 6.1 s baseline and a 1.5 s run (:func:`wait_scale`). More workers make
+the run shorter (x16: one wait, 0.4 s), as they should.
 
 :func:`expected_seconds` says how long a spec should take in its mode (the UI
 shows it next to the scale). Everything here is pure but
@@ -36,9 +43,9 @@ from gil_tui.engine.run.spec import DEFAULT_TASKS, MAX_SCALE, Mode, RunSpec, Wor
 from gil_tui.engine.text import version_label
 
 __all__ = [
-    "DELAY_UNIT_MS", "FILE_NAME", "PROBE_SCALE", "TARGET_S", "Calibration", "CalibrationStore",
-    "calibrated", "calibration_key", "default_scale", "delay_ms_for", "expected_seconds",
-    "measure",
+    "DELAY_UNIT_MS", "FILE_NAME", "MIN_WATCH_S", "PROBE_SCALE", "TARGET_S", "WAIT_WORKERS",
+    "Calibration", "CalibrationStore", "calibrated", "calibration_key", "default_scale",
+    "delay_ms_for", "expected_seconds", "measure", "wait_scale",
 ]
 
 #: seconds a default sequential run should take
@@ -47,6 +54,10 @@ TARGET_S = 5.0
 PROBE_SCALE = 0.05
 #: io and sleep: milliseconds per wait at scale 1.0 (the default delay)
 DELAY_UNIT_MS = 100
+#: io and sleep: the workers a waiting run starts with in the Live tab (``w``)
+WAIT_WORKERS = 4
+#: io and sleep: seconds the default parallel run lasts at least (6 frames at 4 Hz)
+MIN_WATCH_S = 1.5
 FILE_NAME = "calibration.json"
 FORMAT = 1
 MIN_SCALE = 0.01
@@ -131,6 +142,19 @@ def delay_ms_for(scale: float) -> int:
     return max(1, int(round(DELAY_UNIT_MS * scale)))
 
 
+def wait_scale(tasks: int, workers: int = WAIT_WORKERS) -> float:
+    """io and sleep: the scale of the waits that make ``tasks`` of them in sequence last
+    about :data:`TARGET_S`, but at least :data:`MIN_WATCH_S` when ``workers`` wait at
+    once (in ``ceil(tasks / workers)`` rounds), rounded up to two digits."""
+    rounds = math.ceil(tasks / max(1, min(workers, tasks)))
+    wait_s = max(TARGET_S / tasks, MIN_WATCH_S / rounds)
+    scale = wait_s * 1000 / DELAY_UNIT_MS
+    nice = _nice(scale)
+    if nice < scale:  # two digits, rounded up: never shorter than asked
+        nice = _nice(float(f"{scale:.2g}") + 10 ** (math.floor(math.log10(scale)) - 1))
+    return nice
+
+
 def default_scale(workload: Workload | str, mode: Mode | str,
                   calibration: Calibration | None) -> float:
     """The scale whose *sequential* run of ``workload`` takes about :data:`TARGET_S` here.
@@ -138,12 +162,13 @@ def default_scale(workload: Workload | str, mode: Mode | str,
     The same for every ``mode``, on purpose: runs that differ only in mode must do the
     same work to compare (and to share one sequential baseline). Without a calibration
     (or a hash figure) the scale is 1.0. io and sleep: the scale of the delays
-    (:func:`delay_ms_for`) that makes the default task count's sequential run ~5 s.
+    (:func:`delay_ms_for`) of :func:`wait_scale` for the default task count (the
+    sequential run ~6 s, :data:`WAIT_WORKERS` at once 1.5 s).
     """
     workload = Workload(workload)
     Mode(mode)  # validates
     if workload.io_bound:
-        return _nice(TARGET_S * 1000 / (DEFAULT_TASKS[workload] * DELAY_UNIT_MS))
+        return wait_scale(DEFAULT_TASKS[workload])
     per = calibration.seconds_per_scale(workload) if calibration is not None else None
     if not per:
         return 1.0

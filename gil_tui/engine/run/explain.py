@@ -163,12 +163,27 @@ def explain(outcome: Outcome) -> str:
     doubt = _doubt(outcome)
     if doubt:
         return doubt
-    text = _explain(outcome)
-    base = outcome.baseline_busy
-    if not outcome.waiting and base is not None and base < CONTENDED:
-        text += (f" Note: the sequential run got only {base:.2f} of a core, so something "
-                 "else was using this machine; the figures are noisy.")
-    return text
+    return _explain(outcome) + _shared_note(outcome)
+
+
+def _shared_note(o: Outcome) -> str:
+    """When other programs took cores this run or its baseline needed (the run is marked
+    noisy), a note that says so after the explanation; else ""."""
+    if o.shared:
+        return (f" Note: the machine was shared ({_others(o.others)} during this run, which "
+                f"needed {_cores(o.expected_cores)}), so the figure is noisy; run again when "
+                "the machine is quiet.")
+    if o.waiting:
+        return ""
+    if crowded(o.baseline_others, o.cores, 1.0):
+        return (f" Note: the machine was shared ({_others(o.baseline_others)} during the "
+                "sequential baseline), so the speedup is noisy; run both again when the "
+                "machine is quiet.")
+    base = o.baseline_busy
+    if base is not None and base < CONTENDED:
+        return (f" Note: the sequential run got only {base:.2f} of a core, so something "
+                "else was using this machine; the figures are noisy.")
+    return ""
 
 
 def _baseline(outcome: Outcome) -> str:

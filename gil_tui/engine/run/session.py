@@ -172,9 +172,11 @@ class Session:
         self.records.append(record)
         return record
 
-    def add_failure(self, spec: RunSpec, message: str, *, cancelled: bool = False) -> RunRecord:
+    def add_failure(self, spec: RunSpec, message: str, *, cancelled: bool = False,
+                    auto_baseline: bool = False) -> RunRecord:
         record = RunRecord(spec=spec, error=message, cancelled=cancelled,
-                           explanation=("Cancelled." if cancelled else f"Failed: {message}"))
+                           explanation=("Cancelled." if cancelled else f"Failed: {message}"),
+                           auto_baseline=auto_baseline)
         self.records.append(record)
         return record
 

@@ -98,10 +98,15 @@ def mode_text(sel: Selection, found: Sequence[Interpreter]) -> str | Text:
 
 
 def about(seconds: float | None) -> str:
-    """``~5 s``, ``~1 m 10 s``, ``<1 s`` for an expected duration; "" when unknown."""
+    """``~5 s``, ``~1.5 s`` (tenths under 3 s), ``~1 m 10 s``, ``<1 s`` for an expected
+    duration; "" when unknown."""
     if seconds is None:
         return ""
-    return "<1 s" if seconds < 1 else f"~{duration_words(seconds)}"
+    if seconds < 1:
+        return "<1 s"
+    if seconds < 3:
+        return f"~{seconds:.1f}".rstrip("0").rstrip(".") + " s"
+    return f"~{duration_words(seconds)}"
 
 
 def scale_text(sel: Selection, expected: float | None) -> str:
@@ -118,17 +123,16 @@ def start_text(sel: Selection, default_method: str | None) -> str:
 
 
 def control_items(sel: Selection, hz: float, found: Sequence[Interpreter] = (),
-                  expected: float | None = None) -> list[Item]:
-    """What each key sets now: ``w workload cpu``, ``m mode threads``, ..."""
+                  expected: float | None = None, scale: str | None = None) -> list[Item]:
+    """What each key sets now: ``w workload cpu``, ``m mode threads``, ...; the scale of
+    every workload (for io and sleep: the length of each wait) with the time its run
+    should take (``scale``: that text as the sizing says it, else from ``expected``)."""
     tasks = sel.to_spec().effective_tasks
     items: list[Item] = [
         ("w", "workload", sel.workload.value), ("m", "mode", mode_text(sel, found)),
         ("+/-", "workers", "1" if sel.mode is Mode.SEQUENTIAL else str(sel.workers)),
-        ("t", "tasks", str(tasks))]
-    if not sel.workload.io_bound:
-        items.append(("s", "scale", scale_text(sel, expected)))
-    elif expected is not None:
-        items[-1] = ("t", "tasks", f"{tasks} ({about(expected)})")
+        ("t", "tasks", str(tasks)),
+        ("s", "scale", scale if scale is not None else scale_text(sel, expected))]
     if sel.mode is Mode.PROCESSES:
         interp = chosen_interpreter(sel, found)
         items.append(("k", "start", start_text(sel, interp.start_method if interp else None)))

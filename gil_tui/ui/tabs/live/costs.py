@@ -172,6 +172,8 @@ class CostsKeys:
         if self.costs_open:
             self.costs_panel.stop()
             self.costs_open = False
+            if not self.costs_panel.measuring:  # else when its measurement has ended
+                self.run_display.costs_closed()
             self.query_one("#live-results").focus()
 
     def watch_costs_open(self, open_: bool) -> None:
@@ -183,4 +185,4 @@ class CostsKeys:
     def _costs_done(self, outcome: CostsResult | str) -> None:
         self.running = False
         self.sampler.pid = None
-        self.run_display.costs_done(outcome)
+        self.run_display.costs_done(outcome, shown=self.costs_open)

@@ -30,7 +30,8 @@ LIVE_BINDINGS = [
     Binding("t", "cycle('tasks')", "Tasks", show=False, id="live.tasks",
             tooltip="How many tasks the work is split into"),
     Binding("s", "cycle('scale')", "Scale", show=False, id="live.scale",
-            tooltip="How much work (1 = a few seconds sequential)"),
+            tooltip="How much work (cpu, hash) or how long each wait (io, sleep), "
+                    "with how long the run should take"),
     Binding("k", "cycle('start')", "Start method", show=False, id="live.start",
             tooltip="Start method for processes"),
     Binding("f", "cycle('hz')", "Sample rate", show=False, id="live.hz",

@@ -36,7 +36,7 @@ from gil_tui.ui.tabs.live.costs import CostsKeys, CostsPanel
 from gil_tui.ui.tabs.live.display import RunDisplay
 from gil_tui.ui.tabs.live.explanation import RunExplanation
 from gil_tui.ui.tabs.live.keys import LIVE_BINDINGS
-from gil_tui.ui.tabs.live.results_table import ResultsTable
+from gil_tui.ui.tabs.live.results_table import ResultsTable, found_cell
 from gil_tui.ui.tabs.live.run_status import MESSAGE_S, RunStatus
 from gil_tui.ui.tabs.live.runs import LiveRuns
 from gil_tui.ui.tabs.live.sampled import Sampled
@@ -131,7 +131,8 @@ class LivePane(CostsKeys, Vertical):
     def on_mount(self) -> None:
         self._cores = self.query_one("#live-cores", CoreBars)  # drawn 4 times a second
         self.costs_panel = self.query_one("#live-costs", CostsPanel)  # kept for unmounting
-        self.run_display = RunDisplay(self, self.sampler, self.tell)
+        self.run_display = RunDisplay(self, self.sampler, self.tell,
+                                      lambda spec: found_cell(spec.python, self.interpreters))
         self.runs = LiveRuns(self.services, self.run_display)
         self.selection = self.sizes.sized(self.selection, self.interpreters)
         self._show_controls()
@@ -164,8 +165,9 @@ class LivePane(CostsKeys, Vertical):
 
     # ------------------------------------------------------------ selection
 
-    def watch_selection(self, selection: Selection) -> None:
-        sized = self.sizes.sized(selection, self.interpreters)
+    def watch_selection(self, old: Selection, selection: Selection) -> None:
+        own = self.sizes.switched(old, selection, self.interpreters)  # its workload's scale
+        sized = self.sizes.sized(own, self.interpreters)
         if sized != selection:  # the watcher runs again with the sized one
             self.selection = sized
             return
@@ -175,7 +177,7 @@ class LivePane(CostsKeys, Vertical):
     def _show_controls(self) -> None:
         sel, found = self.selection, self.interpreters
         self.query_one("#live-controls", ControlsLine).show(
-            control_items(sel, self.sampler.hz, found, self.sizes.expected_of(sel, found)))
+            control_items(sel, self.sampler.hz, found, scale=self.sizes.scale_text(sel, found)))
 
     def action_cycle(self, what: str) -> None:
         self.run_display.status.tell(None)  # what was said was about the previous key
@@ -311,6 +313,7 @@ class LivePane(CostsKeys, Vertical):
                 if sized is not None:
                     spec = sized
                     self.selection = self.sizes.sized(self.selection, self.interpreters)
+                    self._show_controls()  # the time of its run is known now
             await self.runs.run(self.runs.plan(spec))
         finally:
             self.running = False

@@ -8,9 +8,16 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gil_tui.engine.run.session import RunRecord
+from gil_tui.engine.system.interpreters import Interpreter
 from gil_tui.ui.text import python_gil, speedup_cell
 
 COLUMNS = ("workload", "mode", "workers", "python", "wall", "speedup", "cores busy")
+
+
+def interpreter_cell(version: str, free_threaded: bool | None,
+                     gil_enabled: bool | None) -> str:
+    """``3.13.1 GIL``, ``3.14.0t GIL off``."""
+    return python_gil(version + ("t" if free_threaded else ""), free_threaded, gil_enabled)
 
 
 def python_cell(record: RunRecord) -> str:
@@ -18,8 +25,30 @@ def python_cell(record: RunRecord) -> str:
     if record.result is None:
         return ""
     info = record.result.interpreter
-    label = info.version + ("t" if info.free_threaded else "")
-    return python_gil(label, info.free_threaded, info.gil_enabled)
+    return interpreter_cell(info.version, info.free_threaded, info.gil_enabled)
+
+
+def found_cell(python: str | None, found: Sequence[Interpreter]) -> str:
+    """The python cell of an interpreter from what discovery found of it (a run that
+    ended before its worker said which it is); ``this Python`` or "" when not found."""
+    interp = next((i for i in found if (i.path == python if python is not None
+                                        else i.source == "current")), None)
+    if interp is not None and interp.version:
+        return interpreter_cell(interp.version, interp.free_threaded, interp.gil_enabled)
+    return "this Python" if python is None else ""
+
+
+def python_cells(records: Sequence[RunRecord], noted: dict[int, str]) -> list[str]:
+    """The python column: each run's interpreter; for a run without a result (cancelled,
+    failed) what was noted of it, else that of an earlier run in the same interpreter."""
+    cells: list[str] = []
+    seen: dict[str | None, str] = {}
+    for n, record in enumerate(records):
+        cell = python_cell(record) or noted.get(n) or seen.get(record.spec.python, "")
+        if record.result is not None or record.spec.python not in seen:
+            seen[record.spec.python] = cell
+        cells.append(cell)
+    return cells
 
 
 #: After the speedup of a run whose machine was shared (other programs took cores it
@@ -49,6 +78,16 @@ class ResultsTable(DataTable):
     ResultsTable { height: 1fr; min-height: 3; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What is known of the interpreter of a run without a result, by its position.
+        self.noted: dict[int, str] = {}
+
+    def note_python(self, index: int, cell: str) -> None:
+        """The python cell of the run at ``index`` (one without a result: cancelled)."""
+        if cell:
+            self.noted[index] = cell
+
     def on_mount(self) -> None:
         self.border_title = TITLE
         self.cursor_type = "row"
@@ -57,6 +96,7 @@ class ResultsTable(DataTable):
 
     def show_records(self, records: Sequence[RunRecord]) -> None:
         self.clear()
+        pythons = python_cells(records, self.noted)
         for n, record in reversed(list(enumerate(records))):
             spec = record.spec
             workers = "1" if spec.mode.value == "sequential" else str(spec.workers)
@@ -67,7 +107,7 @@ class ResultsTable(DataTable):
                 spec.workload.value + (" (auto)" if record.auto_baseline else ""),
                 spec.mode.value,
                 workers,
-                python_cell(record),
+                pythons[n],
                 f"{result.wall_s:.2f} s" if result else "",
                 outcome_cell(record),
                 f"{result.busy_cores:.2f}" if result else "",

@@ -99,6 +99,15 @@ class RunStatus(Vertical):
             self._elapsed = time.monotonic() - self._started
         self.redraw()
 
+    def saved(self) -> tuple:
+        """What the status shows now (the run, its clock, the note), for :meth:`restore`."""
+        return self.tracker, self.note, self._started, self._elapsed
+
+    def restore(self, saved: tuple) -> None:
+        """Show again what :meth:`saved` kept (the last run's "done" after the Costs panel)."""
+        self.tracker, self.note, self._started, self._elapsed = saved
+        self.redraw()
+
     def idle(self, note: str) -> None:
         """No run on show, only ``note`` (the Costs preset)."""
         self.tracker, self.note = None, note

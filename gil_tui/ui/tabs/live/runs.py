@@ -124,13 +124,15 @@ class LiveRuns:
             record = self.session.add_result(result, auto_baseline=auto)
         except RunError as exc:
             record = self.session.add_failure(spec, exc.error.message,
-                                              cancelled=exc.error.cancelled)
+                                              cancelled=exc.error.cancelled, auto_baseline=auto)
         except asyncio.CancelledError:
-            self._finished(self.session.add_failure(spec, "cancelled", cancelled=True))
+            self._finished(self.session.add_failure(spec, "cancelled", cancelled=True,
+                                                    auto_baseline=auto))
             raise
         except Exception as exc:  # a bug or an environment problem: say it, keep going
             result = None
-            record = self.session.add_failure(spec, f"{type(exc).__name__}: {exc}")
+            record = self.session.add_failure(spec, f"{type(exc).__name__}: {exc}",
+                                              auto_baseline=auto)
         finally:
             self.runner = None  # a cancel from now on is for the next run of the plan
         self._finished(record)

@@ -6,7 +6,13 @@ seconds on the interpreter at hand (:func:`~gil_tui.engine.run.calibration.defau
 from its calibration: kept in ``calibration.json`` (shared with ``gil-tui bench
 --scale auto``), or measured by a short probe before the first run that needs it
 (through the Live tab's own runner, so tests replay it). The controls show the
-time each run should take (:func:`~gil_tui.engine.run.calibration.expected_seconds`).
+time each run should take (:func:`~gil_tui.engine.run.calibration.expected_seconds`),
+or that it is measured on the first run. The waiting workloads (io, sleep) need no
+measurement: their default waits are computed (:func:`~gil_tui.engine.run.calibration.wait_scale`).
+
+Each workload keeps its own scale (:meth:`RunSizes.switched`): a cpu scale is a
+number of loop iterations, a sleep scale the length of each wait, so one never
+carries over to the other.
 
 Without a store (tests) nothing is sized: the scale stays 1.0, as before.
 No Textual here.
@@ -24,10 +30,13 @@ from gil_tui.engine.run.calibration import (
     expected_seconds,
 )
 from gil_tui.engine.run.results import RunError
-from gil_tui.engine.run.spec import RunSpec, SpecError
+from gil_tui.engine.run.spec import RunSpec, SpecError, Workload
 from gil_tui.engine.system.interpreters import Interpreter
 from gil_tui.ui.selection import Selection
-from gil_tui.ui.tabs.live.controls import calibration_target
+from gil_tui.ui.tabs.live.controls import calibration_target, scale_text
+
+#: What the scale says while the time of its run is not known yet.
+UNMEASURED = "measured on first run"
 
 #: A probe run: a spec to its result (the Live tab's runner, driven to the end).
 ProbeRun = Callable[[RunSpec], Awaitable[Any]]
@@ -52,8 +61,10 @@ class RunSizes:
         self._probe = probe
         #: (path, version) -> calibration, once known
         self._known: dict[tuple[str, str], Calibration] = {}
-        #: The scale last chosen for the user (see :meth:`sized`).
-        self.auto_scale = 1.0
+        #: The scale last chosen for the user, per workload (see :meth:`sized`).
+        self._auto: dict[Workload, float] = {}
+        #: The scale each workload had when another one was picked (see :meth:`switched`).
+        self._scales: dict[Workload, float] = {}
 
     @property
     def enabled(self) -> bool:
@@ -126,6 +137,11 @@ class RunSizes:
     def expected_of(self, sel: Selection, found: Sequence[Interpreter]) -> float | None:
         return self.expected(sel, self.calibration_of(sel, found))
 
+    def is_default(self, sel: Selection) -> bool:
+        """The selection's scale is the one chosen for the user, not with `s`: the default
+        last given to its workload (until there is one, 1.0: the settings' default)."""
+        return sel.scale == self._auto.get(sel.workload, 1.0)
+
     def sized(self, sel: Selection, found: Sequence[Interpreter]) -> Selection:
         """``sel`` with the default scale of its interpreter and workload, while its scale is
         the one last chosen for the user (1.0, and this selection's own default, as the
@@ -134,16 +150,38 @@ class RunSizes:
         if not self.enabled:
             return sel
         default = self.default_of(sel, found)
-        if sel.scale not in (self.auto_scale, 1.0, default):  # (a remembered default is one)
+        if not self.is_default(sel) and sel.scale != default:  # (a remembered default is one)
             return sel
-        self.auto_scale = default
+        self._auto[sel.workload] = default
         return sel.replace(scale=default)
 
+    def switched(self, old: Selection, new: Selection, found: Sequence[Interpreter]) -> Selection:
+        """``new`` (another workload than ``old``, with ``old``'s scale) with the scale of its
+        own workload: the one it had when it was left, or its default. A scale given with
+        the new workload (a lesson's Try it) stays."""
+        if new.workload is old.workload or new.scale != old.scale:
+            return new
+        self._scales[old.workload] = old.scale
+        scale = self._scales.get(new.workload)
+        if scale is None or (self._auto.get(new.workload) == scale and self.enabled):
+            scale = self.default_of(new, found)  # (its default: for this interpreter)
+        return new.replace(scale=scale)
+
     def needs_probe(self, sel: Selection, found: Sequence[Interpreter]) -> bool:
-        """The selection is sized by default, but its interpreter was never measured."""
+        """The selection's interpreter was never measured for CPU work: measured before the
+        run (then sized, when its scale is the default one)."""
         return (self.enabled and not sel.workload.io_bound
-                and sel.scale in (self.auto_scale, 1.0)
                 and self.calibration_of(sel, found) is None)
+
+    def scale_text(self, sel: Selection, found: Sequence[Interpreter]) -> str:
+        """``4.4 (~5 s)``; ``auto (measured on first run)`` before the interpreter is
+        measured (the run then uses the measured default), ``2 (measured on first run)``
+        for a scale chosen with `s` then."""
+        expected = self.expected_of(sel, found)
+        if expected is not None or not self.needs_probe(sel, found):
+            return scale_text(sel, expected)
+        value = "auto" if self.is_default(sel) else f"{sel.scale:g}"
+        return f"{value} ({UNMEASURED})"
 
     async def sized_spec(self, spec: RunSpec, sel: Selection, found: Sequence[Interpreter],
                          status: Callable[[str], None], warn: Callable[[str], None]) -> RunSpec:
@@ -159,6 +197,6 @@ class RunSizes:
             return spec
         for warning in self.warnings():
             warn(warning)
-        if spec.workload.io_bound or spec.scale not in (self.auto_scale, 1.0):
+        if spec.workload.io_bound or not self.is_default(sel):
             return spec
         return spec.replace(scale=default_scale(spec.workload, spec.mode, cal))
