@@ -170,7 +170,10 @@ def test_sweep_headless(tmp_path):
     text = compare(tmp_path, "cpu", "--sweep", "threads", "--workers", "2", "--scale", "0.005",
                    "--python", sys.executable, "--no-history")
     assert text.returncode == 0, text.stderr
-    assert "AMDAHL FIT" in text.stdout and "No Amdahl fit: only 2 measured points" in text.stdout
+    assert "AMDAHL FIT" in text.stdout and "No Amdahl fit: " in text.stdout
+    if getattr(sys, "_is_gil_enabled", lambda: True)():
+        # threads on a GIL build, on CPU work: the GIL, not a serial fraction, is the limit
+        assert "the GIL caps this work at 1 core" in text.stdout
 
 
 def test_ctrl_c_exits_130_and_leaves_nothing_running(tmp_path):

@@ -146,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_job(matrix, progress)
     except Interrupted as stop:
         finished = len(stop.result.runs) if stop.result is not None else 0
-        return fail(f"interrupted after {finished} of {plan.total_runs} runs; the worker and "
-                    "its processes were stopped", EXIT_INTERRUPTED, prog=PROG)
+        return fail(f"interrupted after {finished} of {plural(plan.total_runs, 'run')}; "
+                    "the worker and its processes were stopped", EXIT_INTERRUPTED, prog=PROG)
     write_matrix(result, args.format, sys.stdout)
     for warning in result.warnings:
         print(f"{PROG}: note: {warning}", file=sys.stderr)

@@ -18,8 +18,9 @@ from rich.text import Text
 
 from gil_tui.engine.text import gil_state, speedup, speedup_level
 
-__all__ = ["CPU_STYLE", "SPEEDUP_STYLE", "Item", "controls_text", "cpu_cell", "cpu_level",
-           "python_gil", "shorten_path", "speedup_cell", "without_paths"]
+__all__ = ["CPU_STYLE", "MESSAGE_STYLE", "SPEEDUP_STYLE", "Item", "controls_text", "cpu_cell",
+           "cpu_level", "message_text", "python_gil", "shorten_path", "speedup_cell",
+           "without_paths"]
 
 #: The rich style of each speedup level (:func:`gil_tui.engine.text.speedup_level`).
 #: The Compare tab's chart draws the same levels with the theme's colours instead
@@ -81,6 +82,18 @@ def without_paths(message: str) -> str:
     """A message short enough for a status line: every absolute path reduced to its last
     part (``…/history.jsonl``), so nothing is broken mid-path on a narrow screen."""
     return _PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], message)
+
+
+#: The style of a tab's message, by the severity Textual's notify() would give it.
+MESSAGE_STYLE = {"information": "italic", "warning": "yellow", "error": "bold red"}
+
+
+def message_text(message: str, severity: str = "information") -> Text:
+    """A tab's message for its one-line status: paths cut to their last part, lines joined
+    with `` · ``, in the style of its severity."""
+    line = " · ".join(part.strip() for part in message.splitlines() if part.strip())
+    return Text(without_paths(line), style=MESSAGE_STYLE.get(severity, ""), no_wrap=True,
+                overflow="ellipsis")
 
 
 #: One group: (key, name, value), e.g. ("w", "workload", "cpu"); a value in rich Text

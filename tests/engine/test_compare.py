@@ -305,9 +305,10 @@ def test_short_labels():
 # ------------------------------------------------------------- verdicts
 
 
-async def fake_matrix(workload: str, walls: dict, targets=(FT, GIL), busy=1.9, **kw) -> MatrixResult:
+async def fake_matrix(workload: str, walls: dict, targets=(FT, GIL), busy=1.9, workers=2,
+                      **kw) -> MatrixResult:
     fake = FakeRuns(walls, busy=busy, **kw)
-    plan = MatrixPlan.make(workload, list(targets), workers=2)
+    plan = MatrixPlan.make(workload, list(targets), workers=workers)
     return await Matrix(plan, run_fn=fake, machine=HERE).run()
 
 
@@ -363,7 +364,7 @@ async def test_verdict_free_threaded_build_running_with_the_gil_on():
 async def test_verdict_io_and_nothing_to_compare():
     modes = ("sequential", "threads", "processes", "asyncio")
     result = await fake_matrix("io", {(GIL.path, m): [1.6 if m == "sequential" else 0.11]
-                                      for m in modes}, targets=(GIL,), busy=0.05)
+                                      for m in modes}, targets=(GIL,), busy=0.05, workers=16)
     text = verdict(result)
     assert "On 3.14 threads scaled 14.5x." in text and "a thread blocked on the network" in text
     assert "asyncio scaled" in text and "can gain at most" not in text

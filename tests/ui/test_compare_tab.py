@@ -115,12 +115,13 @@ class AmdahlRuns:
                          cpu_s=wall * n, workers=(), tasks=spec.effective_tasks)
 
 
-def services(tmp_path, run_fn=None) -> Services:
-    """Fixed cores and a frozen clock; ``run_fn`` (None: real runs) makes every run."""
+def services(tmp_path, run_fn=None, own_cpu=None) -> Services:
+    """Fixed cores and a frozen clock; ``run_fn`` (None: real runs) makes every run;
+    ``own_cpu`` (None: the core bars are not split, the same picture every time)."""
     store = tmp_path / "history.jsonl"
     fixed = {} if run_fn is None else {"compare_run": run_fn}
     return Services(history=lambda: HistoryStore(store, machine=HERE), discover=lambda: [],
-                    compare_cores=2, compare_clock=lambda: 0.0, **fixed)
+                    compare_cores=2, compare_clock=lambda: 0.0, own_cpu=own_cpu, **fixed)
 
 
 class PaneApp(App[None]):
@@ -323,9 +324,32 @@ async def test_copy_puts_markdown_on_the_clipboard(tmp_path) -> None:
         await pilot.press("c")
         assert app.clipboard.startswith("**cpu: 2 workers")
         assert "| 3.14t | off (free-threaded) | threads | 2 |" in app.clipboard
-        message = list(app._notifications)[-1].message
+        message = app.query_one("#cmp-progress-row").message.full  # said in the tab's line
         assert ("gil-tui compare cpu --python /py/3.13 --python /py/3.14t --workers 2 "
                 "--scale 1 --repeat 3 --markdown") in message
+
+
+async def test_core_bars_show_ours_and_other_programs_in_two_shades(tmp_path) -> None:
+    """13.9: Compare's bars were one colour; like Live's, other programs' share is drawn in
+    its own shade (readable without colour) with the same legend."""
+    from gil_tui.ui.widgets.core_bars import SHADE
+
+    app = PaneApp(services(tmp_path, FakeRuns(), own_cpu=lambda: 0.0), cores=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ComparePane)
+        bars = app.query_one(CompactCores)
+        pane.show_cores([97.0, 60.0])  # nothing of ours runs: all of it is other programs
+        await pilot.pause()
+        drawn = str(bars.render())
+        assert SHADE * 10 in drawn and "█" * 10 not in drawn.split("\n")[0], drawn
+        assert "other programs 1.6 cores" in drawn and "█ gil-tui" in drawn, drawn
+        assert bars.outer_size.height == 3, "two cores and the legend"
+        # not measured (own_cpu None, as in the snapshots): one shade, no legend, as before
+    app = PaneApp(services(tmp_path, FakeRuns()), cores=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(ComparePane).show_cores([97.0, 60.0])
+        await pilot.pause()
+        assert SHADE not in str(app.query_one(CompactCores).render())
 
 
 async def test_show_cores_only_while_the_matrix_view_is_on_show(tmp_path) -> None:
@@ -397,6 +421,13 @@ async def test_scaling_view_shows_points_plot_and_fit(tmp_path) -> None:
         pane = app.query_one(ComparePane)
         await pilot.press("v")
         await run_matrix(pilot, pane)
+        # threads on a GIL build, CPU work: 1.8x is noise, and no serial fraction is fitted
+        fit = text_of(app, "#cmp-fit")
+        assert "the GIL caps this work at 1 core" in fit and "ran in parallel" not in fit
+        assert "threads with 1-4 workers on 3.13.1 · 2 cores" in text_of(app, "#cmp-sweep-caption")
+        await pilot.press("m")  # processes: the fit
+        assert pane.choice.sweep_mode is Mode.PROCESSES
+        await run_matrix(pilot, pane)
         result = app.query_one(ScalingView).result
         assert [p.workers for p in result.points] == [1, 2, 3, 4]
         assert [r[0] for r in rows(app, "#cmp-points")] == ["1", "2", "3", "4"]
@@ -404,7 +435,6 @@ async def test_scaling_view_shows_points_plot_and_fit(tmp_path) -> None:
         assert "About 90% of this work ran in parallel" in fit
         plot = text_of(app, "#cmp-plot")
         assert plot.count("●") == 4 + 1 and "Amdahl fit" in plot and "ideal (2 cores)" in plot
-        assert "threads with 1-4 workers on 3.13.1 · 2 cores" in text_of(app, "#cmp-sweep-caption")
         await pilot.press("c")
         assert "| 4 |" in app.clipboard
         # two points: no fit, and the view says so
@@ -444,14 +474,14 @@ async def test_history_reload_labels_imported_tables(tmp_path) -> None:
         assert "History 1/2" in caption and "imported from laptop16 (16 cores)" in caption
         assert "laptop16 (16 cores)" in text_of(app, "#cmp-chart")
         assert [r[5] for r in rows(app)] == ["1.00x", "12.8x"]
-        assert "laptop16" in list(app._notifications)[-1].message
+        assert "laptop16" in app.query_one("#cmp-progress-row").message.full
         await pilot.press("right_square_bracket")
         caption = text_of(app, "#cmp-caption")
         assert "History 2/2" in caption and "on here (2 cores)" in caption
         assert "imported" not in caption and "laptop16" not in text_of(app, "#cmp-chart")
         assert [r[5] for r in rows(app)] == ["1.00x", "0.95x"], "never mixed with the 16 cores"
         await pilot.press("c")
-        assert "gil-tui results --markdown" in list(app._notifications)[-1].message
+        assert "gil-tui results --markdown" in app.query_one("#cmp-progress-row").message.full
 
 
 # ---------------------------------------------------------------- pure parts
@@ -647,7 +677,7 @@ async def test_an_expired_notification_is_erased_from_the_verdict(tmp_path) -> N
         for _ in range(3):  # the app samples the cores all the time
             pane.show_cores([50.0, 60.0])
             await pilot.pause(0.05)
-        app.clear_notifications()  # what the toast's timer does when it expires
+        app.query_one("#cmp-progress-row").message.clear()  # what its timer does
         await pilot.pause(0.3)
         assert not any("Copied" in line for line in terminal.lines())
         assert terminal.lines() == drawn(app)
@@ -658,9 +688,9 @@ async def test_an_expired_notification_is_erased_from_the_verdict(tmp_path) -> N
 
 
 def _sweep_entries(store: HistoryStore) -> None:
-    """A sweep of threads on 3.13, 1-4 workers, saved as the scaling view saves it."""
+    """A sweep of processes on 3.13, 1-4 workers, saved as the scaling view saves it."""
     for workers, wall in ((None, 2.0), (1, 2.0), (2, 1.1), (3, 1.05), (4, 1.0)):
-        mode = "sequential" if workers is None else "threads"
+        mode = "sequential" if workers is None else "processes"
         store.append(_result("/py/3.13", mode, wall, started=3000.0 + (workers or 0),
                              workers=workers or 1), source="compare", matrix="sweep-1")
 
@@ -680,7 +710,7 @@ async def test_a_sweep_in_the_history_is_drawn_as_a_sweep(tmp_path) -> None:
         await pilot.pause()
         caption = text_of(app, "#cmp-caption")  # newest first: the sweep
         assert "History 1/2" in caption and "scaling sweep" in caption
-        assert "threads with 1-4 workers on 3.13.1" in caption
+        assert "processes with 1-4 workers on 3.13.1" in caption
         assert not app.query_one("#cmp-chart").display
         assert not app.query_one("#cmp-table").display
         assert app.query_one("#cmp-hist-plot").display
@@ -862,7 +892,7 @@ async def test_the_sweep_offers_subinterpreters_and_says_why_not_on_3_11(tmp_pat
         await pilot.press("r")
         await pilot.pause()
         assert not pane.running and fake.calls == []
-        assert "needs CPython 3.12+" in list(app._notifications)[-1].message
+        assert "needs CPython 3.12+" in app.query_one("#cmp-progress-row").message.full
         pane.choice = pane.choice.replace(sweep_path="/py/3.13", sweep_max=2)
         await run_matrix(pilot, pane)
         modes = [spec.mode.value for spec in fake.calls]  # 3 passes of workers 1 and 2

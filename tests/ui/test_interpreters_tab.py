@@ -250,9 +250,12 @@ async def test_remove_only_works_on_added_paths() -> None:
         await _settle(pilot)
         await pilot.press("d")  # the cursor is on PY313, found on PATH
         assert len(_cells(app)) == 2
-        assert any("not added by you" in n.message for n in app._notifications)
+        said = _text(app, "#interp-status")
+        assert "Not removable: …/python3.13 was found by a scan (path)" in said
+        assert not app._notifications, "said in the status line, not in a toast"
         await pilot.press("down", "d")
         assert [row[4] for row in _cells(app)] == ["path"]
+        assert "Removed …/python3." in _text(app, "#interp-status")
         assert user_paths() == []
 
 
@@ -340,7 +343,9 @@ async def test_add_is_refused_when_served_without_allow_commands(monkeypatch) ->
         await _settle(pilot)
         await pilot.press("a")
         assert not app.query_one("#interp-add").display
-        assert [n.message for n in app._notifications] == [policy.REFUSAL]
+        assert "Off in a browser: start `gil-tui serve --allow-commands`" in _text(
+            app, "#interp-status")
+        assert not app._notifications
         monkeypatch.setenv(policy.ALLOW_COMMANDS_ENV, "1")
         await pilot.press("a")
         assert app.query_one("#interp-add").display

@@ -101,4 +101,4 @@ async def test_a_second_run_in_another_tab_is_refused() -> None:
         from gil_tui.ui.tabs.compare.pane import ComparePane
 
         assert not app.query_one(ComparePane).running
-        assert any("Live run is under way" in n.message for n in app._notifications)
+        assert "Live run is under way" in app.query_one("#cmp-progress-row").message.full

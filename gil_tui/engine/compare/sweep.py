@@ -8,7 +8,10 @@ on the same work (the task count is a multiple of every worker count where that
 stays small, so no worker count is handicapped by an uneven split). Each point
 is (workers, speedup against the sequential median). The ideal line is
 ``min(workers, cores)``; the Amdahl fit (:mod:`gil_tui.engine.compare.amdahl`) comes
-from the measured points only.
+from the measured points only, and only when they can carry it: no fit for threads
+on a GIL build on CPU work, none from noisy points
+(:mod:`gil_tui.engine.compare.noise`); :mod:`gil_tui.engine.compare.sweep_words`
+says why instead.
 
 A mode the interpreter cannot run (subinterpreters before CPython 3.12) is refused
 by :meth:`SweepPlan.make` with the reason; when the worker itself refuses it (a
@@ -27,6 +30,8 @@ from gil_tui.engine.compare import amdahl
 from gil_tui.engine.compare.job import Job, JobProgress, RunFn, notify, run_key
 from gil_tui.engine.compare.model import (MODES_FOR, Target, new_matrix_id, unavailable,
                                           usable_cores)
+from gil_tui.engine.compare.noise import Noise, point_noise
+from gil_tui.engine.compare.sweep_words import sweep_words
 from gil_tui.engine.run.events import Event
 from gil_tui.engine.run.results import RunError, RunResult
 from gil_tui.engine.run.spec import MAX_TASKS, MAX_WORKERS, Mode, RunSpec, Workload
@@ -105,6 +110,9 @@ class SweepPoint:
     speedup: float
     busy_cores: float
     runs: int
+    #: why this point is noise (:class:`gil_tui.engine.compare.noise.Noise` ``short``),
+    #: or None when it can be read as measured
+    noise: str | None = None
 
 
 @dataclass
@@ -140,8 +148,34 @@ class SweepResult:
                 continue
             median = statistics.median(r.wall_s for r in items)
             busy = statistics.median(r.busy_cores for r in items)
-            out.append(SweepPoint(n, median, base / median if median > 0 else 0.0, busy, len(items)))
+            gain = base / median if median > 0 else 0.0
+            found = self.noise_of(n, gain)
+            out.append(SweepPoint(n, median, gain, busy, len(items),
+                                  None if found is None else found.short))
         return out
+
+    @property
+    def gil_enabled(self) -> bool | None:
+        """GIL at run time, as the workers reported it (else as the probe said)."""
+        runs = [r for items in self.runs.values() for r in items] or self.baseline
+        return runs[-1].interpreter.gil_enabled if runs else self.plan.target.gil_enabled
+
+    @property
+    def gil_capped(self) -> bool:
+        """Threads on a GIL build, on pure-Python work: the GIL keeps them to one core."""
+        return (self.plan.workload is Workload.CPU and self.plan.mode is Mode.THREADS
+                and self.gil_enabled is not False)
+
+    def noise_of(self, workers: int, gain: float | None) -> Noise | None:
+        """Why the point of ``workers`` (its speedup ``gain``) is noise, or None."""
+        plan = self.plan
+        return point_noise(plan.workload, plan.mode, workers, plan.cores, self.gil_enabled,
+                           plan.tasks, gain, self.runs.get(workers, []), self.baseline)
+
+    @property
+    def noisy(self) -> bool:
+        """True when at least one point is noise (then there is no fit)."""
+        return any(p.noise is not None for p in self.points)
 
     @property
     def ideal(self) -> list[tuple[int, float]]:
@@ -150,11 +184,17 @@ class SweepResult:
 
     @property
     def fit(self) -> amdahl.AmdahlFit | None:
-        return amdahl.fit([(p.workers, p.speedup) for p in self.points], cores=self.plan.cores)
+        """The Amdahl fit, only when the data can carry it: never for threads on a GIL
+        build on CPU work (the GIL, not a serial fraction, sets their limit), never from
+        noisy points."""
+        points = self.points
+        if self.gil_capped or any(p.noise is not None for p in points):
+            return None
+        return amdahl.fit([(p.workers, p.speedup) for p in points], cores=self.plan.cores)
 
     @property
     def fit_text(self) -> str:
-        return amdahl.describe(self.fit, points=len(self.points), cores=self.plan.cores)
+        return sweep_words(self)
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.fit

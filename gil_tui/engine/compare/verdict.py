@@ -9,6 +9,13 @@ interpreters could not run (subinterpreters before 3.12) is named with the
 reason. A speedup "scaled", was "flat" or "slower" by
 :func:`gil_tui.engine.text.speedup_level`, the thresholds every view uses.
 
+A noisy cell (:mod:`gil_tui.engine.compare.noise`: a speedup its mode cannot reach
+here, other programs on the cores it needed, or a shared baseline) is never a
+finding: the mode sentences leave it out and one sentence names it with its
+reason ("Noisy, not counted: 3.13 threads 1.31x (...)"), so threads on a GIL
+build never "scaled" on CPU work, and a shared machine is named with the cores
+other programs used.
+
 This is the one verdict: ``compare --json``, the text and Markdown exports and
 the Compare tab all call :func:`verdict`.
 """
@@ -16,11 +23,15 @@ the Compare tab all call :func:`verdict`.
 from __future__ import annotations
 
 from gil_tui.engine.compare.model import Cell, MatrixResult, Target
-from gil_tui.engine.run.explain import BEYOND, CONTENDED, crowded, expected_cores
+from gil_tui.engine.compare.noise import matrix_noise
+from gil_tui.engine.run.explain import CONTENDED
 from gil_tui.engine.run.spec import Mode, Workload
-from gil_tui.engine.text import SCALED, join_words, plural, seconds, speedup, speedup_level
+from gil_tui.engine.text import join_words, plural, seconds, speedup, speedup_level
 
 __all__ = ["verdict"]
+
+#: When every speedup is noisy, they are named one by one only up to this many.
+MAX_LISTED = 4
 
 _NOUN = {Mode.THREADS: "threads", Mode.PROCESSES: "processes", Mode.ASYNCIO: "asyncio",
          Mode.SUBINTERPRETERS: "subinterpreters"}
@@ -100,10 +111,11 @@ def _why(workload: Workload, mode: Mode, cells: list[Cell]) -> str:
     return ""
 
 
-def _overhead(result: MatrixResult, labels: dict[str, str]) -> str:
-    """Single-thread cost of a free-threaded build against the nearest GIL build."""
+def _overhead(result: MatrixResult, labels: dict[str, str], noise: dict) -> str:
+    """Single-thread cost of a free-threaded build against the nearest GIL build (not
+    from a sequential run that was itself noisy)."""
     seq = {c.target.path: c for c in result.cells
-           if c.mode is Mode.SEQUENTIAL and c.ok and c.median_s}
+           if c.mode is Mode.SEQUENTIAL and c.ok and c.median_s and c.key not in noise}
     ft = [t for t in result.targets if t.free_threaded and t.path in seq]
     gil = [t for t in result.targets if not t.free_threaded and t.path in seq]
     if not ft or not gil:
@@ -133,21 +145,26 @@ def _distance(a: Target, b: Target) -> tuple:
     return (abs(pa[0] - pb[0]), abs(pa[1] - pb[1]) if len(pa) > 1 and len(pb) > 1 else 0)
 
 
-def _noise(result: MatrixResult, ok: list[Cell]) -> str:
+def _noise(result: MatrixResult, ok: list[Cell], noise: dict) -> str:
     """A warning when the numbers themselves say the machine was busy with something else
     (CPU work only: waiting work leaves the cores idle, and is not capped by them): a
     sequential run without a whole core, a speedup its mode cannot reach here (threads on
-    a GIL build cannot run pure Python in parallel), other programs measured taking cores."""
+    a GIL build cannot run pure Python in parallel), other programs measured taking cores.
+    Whenever the runs measured other programs, the warning names their cores."""
     if result.workload.io_bound:
         return ""
     seq = [c for c in result.cells if c.mode is Mode.SEQUENTIAL and c.ok and c.busy_cores]
     low = min((c.busy_cores for c in seq), default=1.0)
     cores = result.cores
+    measured = [n.others for n in noise.values() if n.others is not None]
+    others = (f" (other programs used up to {max(measured):.1f} cores during these runs)"
+              if measured else "")
     if low < CONTENDED:
         return (f"Careful: a sequential run kept only {low:.2f} of a core busy, so other "
-                "programs were competing for the CPU and these figures are noisy; repeat the "
-                "matrix (more runs per cell) on a quieter machine.")
-    beyond = [c for c in ok if c.speedup >= max(SCALED, BEYOND * _expected(result, c))]
+                f"programs were competing for the CPU{others} and these figures are noisy; "
+                "the noisy ones are not counted below. Repeat the matrix (more runs per "
+                "cell) on a quieter machine.")
+    beyond = [c for c in ok if noise.get(c.key) is not None and noise[c.key].kind == "beyond"]
     gil = [c for c in beyond if result.workload is Workload.CPU and c.mode is Mode.THREADS
            and c.gil_enabled is not False]
     if gil:
@@ -155,29 +172,35 @@ def _noise(result: MatrixResult, ok: list[Cell]) -> str:
         return (f"Careful: threads on a GIL build cannot run pure Python in parallel, so "
                 f"{labels[gil[0].target.path]}'s {speedup(gil[0].speedup)} is noise, not a "
                 "speedup (its sequential run was slowed, by other programs or a CPU that "
-                "changed speed); repeat the matrix with more runs per cell, on a quieter "
-                "machine.")
+                f"changed speed){others}; repeat the matrix with more runs per cell, on a "
+                "quieter machine.")
     if beyond and cores:
         return (f"Careful: a speedup above what {cores} cores allow "
                 f"({speedup(beyond[0].speedup)}) means the machine ran at different speeds "
                 "from run to run (other programs, or a CPU or virtual machine that slows down "
-                "under load), so these figures are noisy; repeat the matrix with more runs "
-                "per cell, on a quieter machine.")
-    shared = [max(r.others_cores for r in c.runs if r.others_cores is not None)
-              for c in result.cells if c.ok and cores
-              and any(crowded(r.others_cores, cores, max(1.0, _expected(result, c)))
-                      for r in c.runs)]
-    if shared:
-        return (f"Careful: other programs used up to {max(shared):.1f} cores during these "
+                f"under load){others}, so these figures are noisy; repeat the matrix with "
+                "more runs per cell, on a quieter machine.")
+    if measured:
+        return (f"Careful: other programs used up to {max(measured):.1f} cores during these "
                 "runs, so these figures are noisy; repeat the matrix when the machine is "
                 "quiet.")
     return ""
 
 
-def _expected(result: MatrixResult, cell: Cell) -> float:
-    """The cores this cell's mode can keep busy here (:func:`expected_cores`)."""
-    return expected_cores(result.workload, cell.mode, cell.workers, result.cores or 1,
-                          cell.gil_enabled, result.plan.tasks)
+def _not_counted(result: MatrixResult, noisy: list[Cell], noise: dict,
+                 labels: dict[str, str]) -> str:
+    """``Noisy, not counted: 3.13 threads 1.31x (more than ...).``: the figures the mode
+    sentences leave out, each with its reason."""
+    parts = []
+    for c in noisy:
+        why = noise[c.key]
+        if (why.kind == "beyond" and c.mode is Mode.THREADS and c.gil_enabled is not False
+                and result.workload is Workload.CPU):
+            reason = "noise: threads on a GIL build keep one core busy on this work"
+        else:
+            reason = why.words
+        parts.append(f"{labels[c.target.path]} {_NOUN[c.mode]} {speedup(c.speedup)} ({reason})")
+    return "Noisy, not counted: " + "; ".join(parts) + "."
 
 
 def _limit(result: MatrixResult) -> str:
@@ -202,36 +225,45 @@ def verdict(result: MatrixResult) -> str:
     if result.cancelled:
         sentences.append("The matrix was cancelled, so these figures are partial.")
     ok = [c for c in result.cells if c.ok and c.speedup is not None]
-    noise = _noise(result, ok)
-    if noise:
-        sentences.append(noise)
+    noise = matrix_noise(result)
+    warning = _noise(result, ok, noise)
+    if warning:
+        sentences.append(warning)
     if not ok:
         sentences.append("No interpreter finished a sequential run and another mode, "
                          "so there is nothing to compare yet.")
+    parallel = [c for c in ok if c.mode is not Mode.SEQUENTIAL]
+    counted = [c for c in parallel if c.key not in noise]
+    noisy = [c for c in parallel if c.key in noise]
+    if parallel and not counted:
+        sentences.append("Every speedup here is noisy (each row's status says why), so this "
+                         "matrix shows no finding.")
     for mode in result.plan.modes:
         if mode is Mode.SEQUENTIAL:
             continue
-        cells = [c for c in ok if c.mode is mode]
+        cells = [c for c in counted if c.mode is mode]
         if not cells:
             continue
         sentences.append(_mode_sentence(mode, cells, labels, len(result.targets)))
         why = _why(result.workload, mode, cells)
         if why:
             sentences.append(why)
+    if noisy and (counted or len(noisy) <= MAX_LISTED):
+        sentences.append(_not_counted(result, noisy, noise, labels))
     for target in result.targets:
         cells = result.cells_of(target)
         if target.free_threaded and any(c.runs and c.gil_enabled for c in cells):
             sentences.append(f"{labels[target.path]} is a free-threaded build but ran with the "
                              "GIL on (PYTHON_GIL=1, -X gil=1, or an extension that needs it), "
                              "so it behaved like a GIL build.")
-    overhead = _overhead(result, labels)
+    overhead = _overhead(result, labels, noise)
     if overhead:
         sentences.append(overhead)
     limit = _limit(result)
     if limit and ok:
         sentences.append(limit)
-    timed = [c for c in result.cells if c.ok and c.median_s]
-    if len(timed) > 1 and ok:
+    timed = [c for c in result.cells if c.ok and c.median_s and c.key not in noise]
+    if len(timed) > 1 and counted:
         best = min(timed, key=lambda c: c.median_s)
         sentences.append(f"Fastest: {best.mode.value} on {labels[best.target.path]} "
                          f"({seconds(best.median_s)}).")

@@ -29,8 +29,10 @@ import time
 from typing import Any, Sequence
 
 from gil_tui.engine.compare.model import Cell, MatrixResult
+from gil_tui.engine.compare.noise import Noise, matrix_noise
 from gil_tui.engine.compare.verdict import verdict
 from gil_tui.engine.history.entry import HistoryEntry, machine_cores, machine_label
+from gil_tui.engine.run.spec import Mode
 from gil_tui.engine.text import clean_line, csv_cell, plural, seconds, speedup
 
 __all__ = [
@@ -61,6 +63,28 @@ def _range_text(cell: Cell) -> str:
     return f"{seconds(cell.min_s)} - {seconds(cell.max_s)}"
 
 
+def worker_counts(result: MatrixResult) -> list[int]:
+    """The worker counts of the parallel cells (one in a matrix run here; a table of Live
+    runs may hold several: threads x4 next to asyncio x16)."""
+    counts = {c.workers for c in result.cells
+              if c.mode is not Mode.SEQUENTIAL and c.status != "skipped"}
+    return sorted(counts) or [result.plan.workers]
+
+
+def workers_text(result: MatrixResult) -> str:
+    """``2 workers``, or ``4/16 workers (rows differ)``."""
+    counts = worker_counts(result)
+    if len(counts) == 1:
+        return plural(result.plan.workers, "worker")
+    return f"{'/'.join(map(str, counts))} workers (rows differ)"
+
+
+def grouped(result: MatrixResult) -> bool:
+    """True for a table grouped from separate runs (Live, bench) rather than a matrix:
+    its cells hold however many runs were made, not ``repeat`` each."""
+    return any(c.run_speedups is not None for c in result.cells)
+
+
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -71,6 +95,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 def matrix_rows(result: MatrixResult) -> list[dict[str, Any]]:
     """One dict per cell (interpreter x mode): the rows of every matrix format."""
     labels = result.labels()
+    noise = matrix_noise(result)
     rows = []
     for c in result.cells:
         rows.append({
@@ -80,19 +105,22 @@ def matrix_rows(result: MatrixResult) -> list[dict[str, Any]]:
             "max_s": _round(c.max_s), "speedup": _round(c.speedup, 3),
             "busy_cores": _round(c.busy_cores, 3), "cpu_s": _round(c.cpu_s),
             "free_threaded": c.free_threaded, "gil_enabled": c.gil_enabled, "gil": c.gil_state,
+            "noisy": c.key in noise,
+            "noise": noise[c.key].words if c.key in noise else None,
         })
     return rows
 
 
 def _caption(result: MatrixResult) -> str:
     plan = result.plan
-    what = (f"{plan.workload.value}: {plural(plan.workers, 'worker')}, "
-            f"{plural(plan.tasks or 0, 'task')}")
+    what = f"{plan.workload.value}: {workers_text(result)}, {plural(plan.tasks or 0, 'task')}"
     if plan.workload.io_bound:
         what += f" of {plan.delay_ms} ms"
     else:
         what += f", scale {plan.scale:g}"
     runs = "1 run per cell" if plan.repeat == 1 else f"median of {plan.repeat} runs per cell"
+    if grouped(result):
+        runs = f"grouped from {plural(len(result.runs), 'separate run')}"
     where = machine_label(result.machine)
     if result.imported:
         where += ", imported"
@@ -130,7 +158,7 @@ _MATRIX_HEAD = ("Python", "GIL", "Mode", "Workers", "Wall (median)", "Min - max"
                 "Busy cores")
 
 
-def _matrix_cells(c: Cell, label: str) -> list[str]:
+def _matrix_cells(c: Cell, label: str, noise: Noise | None = None) -> list[str]:
     label = clean_line(label)
     if c.status != "ok":
         status = c.status if c.status != "failed" else clean_line(
@@ -141,19 +169,31 @@ def _matrix_cells(c: Cell, label: str) -> list[str]:
             status = clean_line(f"skipped: {c.error or 'not available'}")
         return [label, c.gil_state, c.mode.value, str(c.workers), status, "", "", ""]
     return [label, c.gil_state, c.mode.value, str(c.workers), seconds(c.median_s),
-            _range_text(c), speedup(c.speedup),
+            _range_text(c), speedup(c.speedup) + ("*" if noise is not None else ""),
             f"{c.busy_cores:.2f}" if c.busy_cores is not None else "-"]
+
+
+def noise_notes(result: MatrixResult, labels: dict[str, str]) -> list[str]:
+    """``* noisy, 3.13 threads: other programs used 0.8 cores during its runs``: one
+    footnote line per noisy cell (a ``*`` marks its speedup)."""
+    noise = matrix_noise(result)
+    return [clean_line(f"* noisy, {labels[c.target.path]} {c.mode.value}: {noise[c.key].words}")
+            for c in result.cells if c.key in noise]
 
 
 def matrix_markdown(result: MatrixResult) -> str:
     """A caption, a table ready to paste into an issue or a post, and the verdict."""
     labels = result.labels()
+    noise = matrix_noise(result)
     lines = [f"**{_md(_caption(result))}**", "",
              "| " + " | ".join(_MATRIX_HEAD) + " |",
              "|---|---|---|---:|---:|---:|---:|---:|"]
     for c in result.cells:
-        lines.append("| " + " | ".join(_md(x) for x in _matrix_cells(c, labels[c.target.path]))
-                     + " |")
+        cells = _matrix_cells(c, labels[c.target.path], noise.get(c.key))
+        lines.append("| " + " | ".join(_md(x).replace("*", "\\*") for x in cells) + " |")
+    notes = noise_notes(result, labels)
+    if notes:
+        lines += [""] + [_md(n).replace("*", "\\*", 1) + "  " for n in notes]
     lines += ["", _md(verdict(result))]
     return "\n".join(lines) + "\n"
 
@@ -161,7 +201,7 @@ def matrix_markdown(result: MatrixResult) -> str:
 _CSV_MATRIX = ("matrix", "hostname", "cores", "date", "workload", "scale", "tasks", "delay_ms",
                "python", "label", "version", "free_threaded", "gil_enabled", "mode", "workers",
                "status", "runs", "median_s", "min_s", "max_s", "speedup", "busy_cores", "cpu_s",
-               "error")
+               "error", "noisy", "noise")
 
 
 def matrix_csv(result: MatrixResult) -> str:
@@ -193,18 +233,19 @@ def _columns(head: Sequence[str], rows: list[list[str]]) -> list[str]:
 def matrix_text(result: MatrixResult, width: int = 100) -> str:
     """The table `gil-tui compare` prints by default, and the verdict under it."""
     labels = result.labels()
+    noise = matrix_noise(result)
     rows = []
     for c in result.cells:
-        cells = _matrix_cells(c, labels[c.target.path])
+        cells = _matrix_cells(c, labels[c.target.path], noise.get(c.key))
         if c.status != "ok":
             cells = cells[:4] + [cells[4]]  # the reason takes the rest of the line
         rows.append(cells)
     head = ("python", "gil", "mode", "workers", "wall", "min - max", "speedup", "busy")
     lines = [clean_line(_caption(result))] + _columns(head, rows)
+    lines += noise_notes(result, labels)
     lines.append("")
     lines += textwrap.wrap(clean_line(verdict(result)), width=width)
-    for warning in result.warnings:
-        lines.append(clean_line(f"note: {warning}"))
+    # result.warnings ("not saved"...) are said once, on stderr, by the command
     return "\n".join(lines) + "\n"
 
 

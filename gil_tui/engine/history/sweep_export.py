@@ -20,7 +20,8 @@ from gil_tui.engine.text import clean_line, plural, seconds, speedup
 
 __all__ = ["format_sweep"]
 
-_FIELDS = ["workers", "median_s", "speedup", "ideal", "fitted", "busy_cores", "runs"]
+#: ``noise``: why a point is noise (empty when it is not); last, so older readers go on
+_FIELDS = ["workers", "median_s", "speedup", "ideal", "fitted", "busy_cores", "runs", "noise"]
 
 
 def _rows(result: SweepResult) -> list[dict[str, Any]]:
@@ -31,7 +32,8 @@ def _rows(result: SweepResult) -> list[dict[str, Any]]:
         rows.append({"workers": p.workers, "median_s": round(p.median_s, 4),
                      "speedup": round(p.speedup, 3), "ideal": ideal.get(p.workers),
                      "fitted": None if fit is None else round(fit.predict(p.workers), 3),
-                     "busy_cores": round(p.busy_cores, 3), "runs": p.runs})
+                     "busy_cores": round(p.busy_cores, 3), "runs": p.runs,
+                     "noise": p.noise})
     return rows
 
 
@@ -61,8 +63,10 @@ def format_sweep(result: SweepResult, fmt: str) -> str:
     if fmt == "csv":
         return _csv(rows)
     busy = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-    table = [[str(r["workers"]), seconds(r["median_s"]), speedup(r["speedup"]),
+    mark = lambda r: "*" if r["noise"] else ""  # noqa: E731
+    table = [[str(r["workers"]), seconds(r["median_s"]), speedup(r["speedup"]) + mark(r),
               speedup(r["ideal"]), speedup(r["fitted"]), busy(r["busy_cores"])] for r in rows]
+    noted = [f"* noisy, {plural(r['workers'], 'worker')}: {r['noise']}" for r in rows if r["noise"]]
     head = ["workers", "wall", "speedup", "ideal", "Amdahl fit", "busy cores"]
     errors = [clean_line(f"{k}: {v}") for k, v in result.errors.items()]
     if fmt == "markdown":
@@ -70,6 +74,7 @@ def format_sweep(result: SweepResult, fmt: str) -> str:
         lines = [f"**{caption}**", "", "| " + " | ".join(h.capitalize() for h in head) + " |",
                  "|" + "---:|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in table]
+        lines += [n.replace("*", "\\*", 1) for n in noted]
         lines += ["", result.fit_text] + [f"Failed: {e}" for e in errors]
         return "\n".join(lines) + "\n"
     widths = [max(len(h), *(len(r[n]) for r in table)) if table else len(h)
@@ -77,5 +82,6 @@ def format_sweep(result: SweepResult, fmt: str) -> str:
     lines = [_caption(result),
              "  ".join(h.upper().ljust(w) for h, w in zip(head, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines += noted
     lines += ["", result.fit_text] + [f"failed: {e}" for e in errors]
     return "\n".join(lines) + "\n"

@@ -20,8 +20,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from gil_tui.engine.history.export import worker_counts
 from gil_tui.engine.history.store import machine_label
 from gil_tui.engine.compare.model import Cell, MatrixResult
+from gil_tui.engine.compare.noise import matrix_noise
 from gil_tui.engine.run.spec import Mode
 from gil_tui.engine.compare.sweep import SweepResult
 from gil_tui.engine.text import gil_state, plural, speedup, speedup_level
@@ -47,9 +49,14 @@ INDENT, MODE_WIDTH, VALUE_WIDTH, MAX_BAR = 2, 11, 7, 64
 
 
 def ideal_speedup(result: MatrixResult) -> tuple[float, str]:
-    """The best speedup the parallel modes could reach here, and its label."""
-    workers = result.plan.workers
+    """The best speedup the parallel modes could reach here, and its label (rows with
+    different worker counts: the best of any row, said so)."""
+    counts = worker_counts(result)
+    workers = max(counts)
     cores = result.cores
+    if len(counts) > 1 and (result.workload.io_bound or not cores or cores > min(counts)):
+        best = workers if result.workload.io_bound or not cores else min(cores, workers)
+        return float(best), f"ideal ≤ {best}x (rows differ: {'/'.join(map(str, counts))} workers)"
     if result.workload.io_bound or not cores:
         return float(workers), f"ideal = {plural(workers, 'worker')}"
     if cores <= workers:
@@ -82,6 +89,7 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
         return out
     bar_width = min(MAX_BAR, max(8, width - INDENT - MODE_WIDTH - VALUE_WIDTH))
     ideal, ideal_label = ideal_speedup(result)
+    noise = matrix_noise(result)
     speedups = [c.speedup for c in result.cells if c.speedup is not None]
     top = max([ideal, 1.0, *speedups])
     ideal_col = min(bar_width - 1, max(0, round(ideal / top * bar_width) - 1))
@@ -113,7 +121,8 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
                 out.append(drawn[ideal_col + 1:], level)
             else:
                 out.append(drawn, level)
-            out.append(speedup(cell.speedup).rjust(VALUE_WIDTH), level)
+            mark = "*" if cell.key in noise else ""
+            out.append((speedup(cell.speedup) + mark).rjust(VALUE_WIDTH), level)
     marker_at = INDENT + MODE_WIDTH + ideal_col
     legend = f"{ideal_label} ─┘"
     if marker_at - len(legend) + 1 >= 0:
@@ -121,6 +130,8 @@ def chart_text(result: MatrixResult | None, width: int, styles: StyleMap = CHART
     else:
         line = " " * marker_at + f"└─ {ideal_label}"
     out.append("\n" + line, styles["ideal"])
+    if noise:
+        out.append("  * noisy", styles["note"])
     return out
 
 

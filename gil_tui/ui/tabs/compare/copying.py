@@ -1,5 +1,6 @@
 """What the Compare tab's copy key puts on the clipboard, without Textual: the Markdown
-table of the sweep or of the matrix on show, and the command line that prints it."""
+table of the sweep or of the matrix on show, the command line that prints it, and what
+the tab says about it."""
 
 from __future__ import annotations
 
@@ -35,3 +36,9 @@ def copy_payload(result: MatrixResult | SweepResult, *, from_history: bool = Fal
     return matrix_markdown(result), compare_command(
         p.workload, [t.path for t in p.targets], workers=p.workers, scale=p.scale,
         repeat=p.repeat)
+
+
+def copied_text(command: str) -> str:
+    """What the tab says once it copied: the news first (the status line is one line; the
+    rest may be cut, its paths to their last part), then the command line that prints it."""
+    return f"Copied the Markdown table · {command}"

@@ -19,10 +19,11 @@ from gil_tui.engine.compare.sweep import SweepResult
 from gil_tui.engine.compare.verdict import verdict
 from gil_tui.engine.text import clean_line
 from gil_tui.ui.tabs.compare.chart import SpeedupChart
-from gil_tui.ui.tabs.compare.cores import CompactCores
+from gil_tui.ui.tabs.compare.cores import CompactCores, OursMeter
 from gil_tui.ui.tabs.compare.history import Result, TableBook, history_note, load_tables
 from gil_tui.ui.tabs.compare.rows import MATRIX_COLUMNS, caption, column_widths, matrix_rows
 from gil_tui.ui.tabs.compare.sweep_body import SweepBody
+from gil_tui.ui.widgets.tab_message import tell
 from gil_tui.ui.widgets.text_table import TextTable
 
 
@@ -48,6 +49,9 @@ class MatrixView(VerticalScroll, can_focus=False):
         self.running: MatrixResult | None = None
         self._texts: tuple[Any, Any] | None = None
         self._cores = CompactCores(id="cmp-cores")  # kept: drawn 4 times a second
+        #: How much of the machine was ours (gil-tui and its runs), for the bars' two
+        #: shades; set on mount from the pane's services (None: bars not split).
+        self.ours: OursMeter | None = None
 
     def compose(self) -> ComposeResult:
         yield self._cores
@@ -61,6 +65,9 @@ class MatrixView(VerticalScroll, can_focus=False):
             yield SweepBody("cmp-hist", id="cmp-hist-sweep")
 
     def on_mount(self) -> None:
+        services = next((n.services for n in self.ancestors if hasattr(n, "services")), None)
+        if self.ours is None and services is not None:
+            self.ours = OursMeter(getattr(services, "own_cpu", None))
         self.redraw()
 
     def show_cores(self, percents: Sequence[float]) -> bool:
@@ -75,7 +82,9 @@ class MatrixView(VerticalScroll, can_focus=False):
             if not node.display:
                 return False
             node = node.parent
-        self._cores.push(percents, visible=self.scroll_offset.y < self._cores.outer_size.height)
+        ours = self.ours.percent() if self.ours is not None else None
+        self._cores.push(percents, visible=self.scroll_offset.y < self._cores.outer_size.height,
+                         ours=ours, running=self.running is not None)
         return True
 
     def start(self, result: MatrixResult) -> None:
@@ -112,7 +121,7 @@ class MatrixView(VerticalScroll, can_focus=False):
         try:
             tables, warnings = load_tables(history())
         except Exception as exc:  # noqa: BLE001 - one line, the tab goes on
-            self.app.call_from_thread(self.notify, clean_line(f"Cannot read the history: {exc}"),
+            self.app.call_from_thread(tell, self, clean_line(f"Cannot read the history: {exc}"),
                                       severity="error", markup=False)
             return
         self.app.call_from_thread(self._reloaded, tables, warnings)
@@ -131,9 +140,8 @@ class MatrixView(VerticalScroll, can_focus=False):
         self.redraw()
         self.scroll_home(animate=False)
         self.post_message(self.Reloaded())
-        for warning in warnings[:3]:
-            self.notify(clean_line(warning), severity="warning", markup=False)
-        self.notify(history_note(newest), timeout=5, markup=False)  # it has [ and ]
+        said = [clean_line(warning) for warning in warnings[:3]] + [history_note(newest)]
+        tell(self, " · ".join(said), severity="warning" if warnings else "information")
 
     def redraw(self) -> None:
         """Draw the table on show; only what changed is drawn again."""

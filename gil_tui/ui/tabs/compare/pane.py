@@ -5,7 +5,8 @@ the :class:`~gil_tui.ui.tabs.compare.progress.ProgressRow` runs a matrix or a sw
 (a :class:`~gil_tui.ui.tabs.compare.jobs.CompareJob`) and follows it; the
 :class:`~gil_tui.ui.tabs.compare.matrix_view.MatrixView` shows and pages the tables
 (this sitting's, and the history's, each one machine's); the
-:class:`~gil_tui.ui.tabs.compare.scaling_view.ScalingView` shows the sweep.
+:class:`~gil_tui.ui.tabs.compare.scaling_view.ScalingView` shows the sweep. What the
+tab says goes in the progress row's line (:meth:`ComparePane.tell`), not in toasts.
 """
 
 from __future__ import annotations
@@ -25,21 +26,21 @@ from gil_tui.ui.run_gate import RunGate
 from gil_tui.ui.scroll_keys import scroll, scroll_bindings
 from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.compare.choice import CompareChoice, control_items
-from gil_tui.ui.tabs.compare.history import Result, TableBook
+from gil_tui.ui.tabs.compare.history import TableBook
 from gil_tui.ui.tabs.compare.jobs import CompareJob, make_plan
 from gil_tui.ui.tabs.compare.keys import COMPARE_BINDINGS
 from gil_tui.ui.tabs.compare.matrix_view import MatrixView
 from gil_tui.ui.tabs.compare.picker import InterpreterPicker, Pickers
 from gil_tui.ui.tabs.compare.progress import ProgressRow
-from gil_tui.ui.tabs.compare.copying import copy_payload, copy_source
+from gil_tui.ui.tabs.compare.copying import copied_text, copy_payload, copy_source
 from gil_tui.ui.tabs.compare.scaling_view import ScalingView
 from gil_tui.ui.widgets.controls_line import ControlsLine
+from gil_tui.ui.widgets.tab_message import SaysInItsLine
 
-BUSY = ("A Compare matrix is running: two runs at once would skew each other's times. "
-        "Wait for it, or cancel it (x in the Compare tab).")
+BUSY = "A Compare matrix is running: wait for it, or cancel it (x in the Compare tab)."
 
 
-class ComparePane(Vertical):
+class ComparePane(SaysInItsLine, Vertical):
     """Controls, progress, and the matrix view or the scaling view."""
 
     DEFAULT_CSS = """
@@ -69,8 +70,7 @@ class ComparePane(Vertical):
         self.gate.join(self, lambda: self.running, BUSY)
         #: The matrix view's tables, newest first, and the one on show.
         self.book = TableBook()
-        # Made here, kept: drawn up to 4 times a second during a matrix.
-        # While nothing runs, its line says what `r` would run.
+        # Kept: drawn up to 4 times a second; idle, its line says what `r` would run.
         self._progress = ProgressRow(
             self.services, lambda: self._pickers.next_run(self.choice, self.view, self._cores()),
             id="cmp-progress-row")
@@ -99,6 +99,11 @@ class ComparePane(Vertical):
         """The matrix or sweep under way (or the last one)."""
         return self._progress.job
 
+    def tell(self, text: str, severity: str = "information",
+             timeout: float | None = None) -> None:
+        """Say ``text`` in the progress row's line (paths cut), not over the verdict."""
+        self._progress.tell(text, severity, timeout)
+
     # ------------------------------------------------------------ interpreters
 
     @property
@@ -121,7 +126,7 @@ class ComparePane(Vertical):
         """Open or close the picker of the view on show (close: whichever is open)."""
         problem = self._pickers.toggle(self.view, show)
         if problem:
-            self.notify(problem, timeout=3)
+            self.tell(problem)
             return
         self._focus_view()
         self.refresh_bindings()
@@ -136,6 +141,7 @@ class ComparePane(Vertical):
         if self.is_mounted:
             self._pickers.fill(self.choice)  # when set from outside (a test, settings)
         self._show_controls()
+        self._progress.message.clear()  # what was said was about the previous choice
         self._progress.forget()
 
     def watch_view(self) -> None:
@@ -161,7 +167,7 @@ class ComparePane(Vertical):
 
     def action_cycle(self, what: str) -> None:
         if what == "scale" and self.choice.workload.io_bound:
-            self.notify("io work is set by its requests, not by a scale.", timeout=3)
+            self.tell("io work is set by its requests, not by a scale.")
             return
         self._matrix.leave_history()  # what r runs changed: back to the current matrix
         self.choice = self.choice.next(what)
@@ -194,7 +200,7 @@ class ComparePane(Vertical):
         if action == "page":
             return True if self.view == "matrix" and len(self.book) > 1 else None
         if action == "copy":
-            return True if self._copy_source() is not None else None
+            return True if copy_source(self.view, self._scaling.result, self.book.shown) else None
         if action == "pick" and parameters == (False,):
             return self._pickers.open is not None
         if action == "history" and parameters:  # escape: out of the history (shown there)
@@ -217,12 +223,12 @@ class ComparePane(Vertical):
             return
         refused = self._pickers.refusal(self.choice, self.view)
         if refused:
-            self.notify(refused, severity="warning", timeout=5, markup=False)
+            self.tell(refused, "warning")
             return
         try:
             plan = make_plan(self.choice, self.view, targets, self._cores())
         except ValueError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.tell(str(exc), "error")
             return
         self.running = True
         self._progress.start(plan)
@@ -276,15 +282,11 @@ class ComparePane(Vertical):
         self._show_controls()
         self.refresh_bindings()
 
-    def _copy_source(self) -> tuple[Result, bool] | None:
-        return copy_source(self.view, self._scaling.result, self.book.shown)
-
     def action_copy(self) -> None:
-        source = self._copy_source()
+        source = copy_source(self.view, self._scaling.result, self.book.shown)
         if source is None:
-            self.notify("Nothing to copy yet: press r to run.", timeout=3)
+            self.tell("Nothing to copy yet: press r to run.")
             return
         markdown, command = copy_payload(source[0], from_history=source[1])
         self.app.copy_to_clipboard(markdown)
-        self.notify(f"Copied the Markdown table. From the command line: {command}",
-                    title="Copied", timeout=8, markup=False)  # paths may hold [ ]
+        self.tell(copied_text(command))

@@ -5,7 +5,8 @@ worker on the app's loop (its runs are asyncio subprocesses, so the keys keep
 answering), draws what runs and a bar (with each sample of the cores, and a
 ticker in the gaps), and tells the pane through messages when the job's result
 exists, moves on and ends. While nothing runs it shows how the last job ended,
-or what `r` would run.
+or what `r` would run. What the tab says (a copy, a refusal, a warning) goes in the
+same line for a while (:meth:`ProgressRow.tell`), never in a toast over the verdict.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from gil_tui.engine.compare.model import MatrixResult
 from gil_tui.engine.text import clean_line
 from gil_tui.ui.services import Services
 from gil_tui.ui.tabs.compare.jobs import CompareJob, Plan
+from gil_tui.ui.text import without_paths
 from gil_tui.ui.widgets.core_bars import progress_text
+from gil_tui.ui.widgets.tab_message import TabMessage
 
 
 class ProgressRow(Horizontal):
-    """One line: what runs (or what `r` would run, or how the last job ended) and a bar
-    (shown while the pane has the ``-running`` class)."""
+    """One line: what runs (or what `r` would run, or how the last job ended, or what the
+    tab just said) and a bar (shown while the pane has the ``-running`` class)."""
 
     DEFAULT_CSS = """
     ProgressRow { height: 1; padding: 0 1; }
@@ -80,6 +83,8 @@ class ProgressRow(Horizontal):
         self._line = Static(id="cmp-progress")
         # Text, not a ProgressBar: its label asks for a new layout at every update.
         self._bar = Static(id="cmp-bar")
+        #: What the tab said last (shown over the rest of the line for a while).
+        self.message = TabMessage(self, self._said)
 
     def compose(self) -> ComposeResult:
         yield self._line
@@ -108,6 +113,7 @@ class ProgressRow(Horizontal):
     def start(self, plan: Plan) -> None:
         """Run a matrix or a sweep."""
         self.summary = ""
+        self.message.clear()
         self.job = CompareJob(plan, self.services,
                               on_started=lambda job: self.post_message(self.Started(job)),
                               on_moved=lambda: self.post_message(self.Progressed()))
@@ -117,6 +123,7 @@ class ProgressRow(Horizontal):
         """Stop the job; its runs' processes end, and it ends as cancelled."""
         if self.running:
             self.summary = "cancelling…"
+            self.message.clear()
             self.redraw()
             self.stop(force=False)
 
@@ -138,8 +145,18 @@ class ProgressRow(Horizontal):
                 self.stop()
 
     def forget(self) -> None:
-        """Forget how the last job ended (the choice changed): show what `r` would run."""
+        """Forget how the last job ended (the choice changed): show what `r` would run
+        (once what the tab said has gone)."""
         self.summary = ""
+        self.redraw()
+
+    def tell(self, text: str, severity: str = "information",
+             timeout: float | None = None) -> None:
+        """Say ``text`` in the line (cut to one line, paths to their last part)."""
+        self.message.say(text, severity, timeout)
+
+    def _said(self) -> None:
+        self._line.tooltip = Text(self.message.full) if self.message.full else None
         self.redraw()
 
     @work(exclusive=True, group="compare", exit_on_error=False)
@@ -149,11 +166,13 @@ class ProgressRow(Horizontal):
         try:
             result = await job.run()
             self.summary = job.summary
-            for warning in result.warnings if isinstance(result, MatrixResult) else ():
-                self.notify(warning, severity="warning", markup=False)
+            self.message.clear()  # what was said during the job (a refusal) is stale
+            warnings = result.warnings if isinstance(result, MatrixResult) else ()
+            if warnings:
+                self.tell(" · ".join(clean_line(w) for w in warnings), "warning")
         except Exception as exc:  # noqa: BLE001 - a bug or the environment: say it
-            self.summary = clean_line(f"stopped: {type(exc).__name__}: {exc}")
-            self.notify(self.summary, severity="error", markup=False)
+            self.summary = without_paths(clean_line(f"stopped: {type(exc).__name__}: {exc}"))
+            self.message.clear()  # the summary says it, until the choice changes
         finally:
             self._ticker.pause()
             self.post_message(self.Ended(job))
@@ -164,7 +183,12 @@ class ProgressRow(Horizontal):
 
     def redraw(self) -> None:
         job = self.job
+        said = self.message.text
+        if said is not None:
+            self._line.update(said, layout=False)
         if job is None or job.done or job.engine is None:
+            if said is not None:
+                return
             if self.running:
                 text = Text("starting…")
             elif self.summary:
@@ -173,8 +197,10 @@ class ProgressRow(Horizontal):
                 text = self._idle()
             self._line.update(text, layout=False)  # one line, always: no new layout needed
             return
-        width = self._line.size.width or None
-        self._line.update(Text(self.summary or job.status(width), style="bold"), layout=False)
+        if said is None:
+            width = self._line.size.width or None
+            self._line.update(Text(self.summary or job.status(width), style="bold"),
+                              layout=False)
         fraction = job.fraction()
         if fraction is not None:
             self._bar.update(progress_text(fraction, self.bar_width)

@@ -15,8 +15,9 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from gil_tui.engine.compare.model import Cell, MatrixResult, Target, unavailable
+from gil_tui.engine.compare.noise import Noise, matrix_noise
 from gil_tui.engine.compare.sweep import SweepResult
-from gil_tui.engine.history.export import date_text
+from gil_tui.engine.history.export import date_text, grouped, workers_text
 from gil_tui.engine.history.store import machine_label
 from gil_tui.engine.run.spec import Mode
 from gil_tui.engine.text import clean_line, join_words, plural, seconds, speedup
@@ -77,7 +78,9 @@ def failure_text(cell: Cell) -> str:
     return reason if reason.startswith(("failed", "not run")) else f"failed: {reason}"
 
 
-def status_text(cell: Cell, repeat: int) -> Text:
+def status_text(cell: Cell, repeat: int, noise: Noise | None = None) -> Text:
+    """The status column; ``noise``: why the cell's figures are noise
+    (:mod:`gil_tui.engine.compare.noise`), shown instead of ``ok``."""
     if cell.running:
         return Text(f"running ({len(cell.runs) + 1} of {repeat})", style="bold yellow")
     if cell.status == "failed":
@@ -90,20 +93,25 @@ def status_text(cell: Cell, repeat: int) -> Text:
         return Text("waiting", style="dim")
     if cell.error:  # ok, but some runs are missing
         return Text(clip(cell.error, STATUS_WIDTH), style="yellow")
+    if noise is not None:
+        return Text(clip(f"noisy: {noise.short}", STATUS_WIDTH), style="bold yellow")
     runs = len(cell.runs)
+    if cell.run_speedups is not None:  # grouped from separate runs: as many as were made
+        return Text("ok" if runs == 1 else f"ok ({runs} runs)", style="green")
     if runs < repeat:
         return Text(f"{runs}/{repeat} runs", style="dim")
     return Text("ok", style="green")
 
 
-def matrix_row(cell: Cell, label: str, *, first: bool, repeat: int) -> list[str | Text]:
+def matrix_row(cell: Cell, label: str, *, first: bool, repeat: int,
+               noise: Noise | None = None) -> list[str | Text]:
     """The table cells of one interpreter x mode (the label only on its first row)."""
     python = Text(python_gil(label, cell.free_threaded, cell.gil_enabled) if first else "",
                   style="bold" if not cell.free_threaded else "bold green")
     return [python, mode_label(cell.mode), str(cell.workers), seconds(cell.median_s),
             span(cell.min_s, cell.max_s, len(cell.runs)), speedup_text(cell),
             "-" if cell.busy_cores is None else f"{cell.busy_cores:.2f}",
-            status_text(cell, repeat)]
+            status_text(cell, repeat, noise)]
 
 
 def shown_cells(result: MatrixResult, target: Target | None = None) -> list[Cell]:
@@ -115,24 +123,33 @@ def shown_cells(result: MatrixResult, target: Target | None = None) -> list[Cell
 
 def matrix_rows(result: MatrixResult) -> list[list[str | Text]]:
     labels = clean_labels(result)
+    noise = matrix_noise(result)
     rows, seen = [], set()
     for cell in shown_cells(result):
         path = cell.target.path
         rows.append(matrix_row(cell, labels[path], first=path not in seen,
-                               repeat=result.plan.repeat))
+                               repeat=result.plan.repeat, noise=noise.get(cell.key)))
         seen.add(path)
     return rows
 
 
 def work_text(result: MatrixResult) -> str:
-    """``cpu · 2 workers · 8 tasks · scale 1 · median of 3 runs``."""
+    """``cpu · 2 workers · 8 tasks · scale 1 · median of 3 runs``; a table grouped from
+    separate runs says so (``grouped from 5 separate runs, 1-3 per row``), and rows
+    with different worker counts say theirs (``4/16 workers``)."""
     plan = result.plan
-    parts = [plan.workload.value, plural(plan.workers, "worker"), plural(plan.tasks, "task")]
+    parts = [plan.workload.value, workers_text(result), plural(plan.tasks, "task")]
     if plan.workload.io_bound:
         parts.append(f"{plan.delay_ms} ms each")
     else:
         parts.append(f"scale {plan.scale:g}")
-    parts.append("1 run per cell" if plan.repeat == 1 else f"median of {plan.repeat} runs")
+    if grouped(result):
+        made = [len(c.runs) for c in result.cells if c.runs]
+        low, high = min(made, default=0), max(made, default=0)
+        per = f"{low} per row" if low == high else f"{low}-{high} per row, median shown"
+        parts.append(f"grouped from {plural(sum(made), 'separate run')}, {per}")
+    else:
+        parts.append("1 run per cell" if plan.repeat == 1 else f"median of {plan.repeat} runs")
     return " · ".join(parts)
 
 
@@ -206,7 +223,10 @@ def point_rows(result: SweepResult) -> list[list[str | Text]]:
     ideal = dict(result.ideal)
     rows = []
     for p in result.points:
-        rows.append([str(p.workers), seconds(p.median_s), speedup_cell(p.speedup),
+        gain = speedup_cell(p.speedup)
+        if p.noise is not None:
+            gain.append("*", style="bold yellow")
+        rows.append([str(p.workers), seconds(p.median_s), gain,
                      speedup(ideal.get(p.workers, 0)),
                      "-" if fit is None else speedup(fit.predict(p.workers)),
                      f"{p.busy_cores:.2f}"])
@@ -229,6 +249,11 @@ def fit_words(result: SweepResult | None) -> Text:
     """The Amdahl fit in words, and the points that failed."""
     fit = Text()
     if result is not None:
+        noisy = [p for p in result.points if p.noise is not None]
+        if noisy:
+            named = ", ".join(f"{plural(p.workers, 'worker')} ({p.noise})" for p in noisy[:4])
+            fit.append(f"* noisy: {named}" + (" …" if len(noisy) > 4 else "") + "\n",
+                       style="yellow")
         fit.append(result.fit_text)
         for key, error in result.errors.items():
             what = "the sequential baseline" if key == "sequential" else f"{key} workers"

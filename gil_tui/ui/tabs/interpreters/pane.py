@@ -3,7 +3,8 @@
 Discovery and probing live in :mod:`gil_tui.engine.system.interpreters`; this pane only
 calls them from thread workers and shows what they return.  Whenever the list
 changes it posts :class:`InterpretersPane.Discovered`, so other tabs can update
-their interpreter pickers.
+their interpreter pickers.  What the tab says (added, removed, refused) goes in its
+status line for a while (:meth:`InterpretersPane.tell`), never in a toast over the table.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.worker import Worker, WorkerState
 from gil_tui.engine.system import interpreters as engine
 from gil_tui.engine.system.interpreters import Interpreter
 from gil_tui.engine.text import clean_line
-from gil_tui.policy import REFUSAL, commands_allowed
+from gil_tui.policy import commands_allowed
 from gil_tui.ui.tabs.interpreters.keys import INTERPRETERS_BINDINGS
 from gil_tui.ui.tabs.interpreters.path_box import PathBox
 from gil_tui.ui.tabs.interpreters.rows import (COLUMNS, add_error_text, column_widths,
@@ -29,6 +30,7 @@ from gil_tui.ui.tabs.interpreters.rows import (COLUMNS, add_error_text, column_w
                                                remove_text, row_of, summary_text, with_added,
                                                without)
 from gil_tui.ui.text import shorten_path
+from gil_tui.ui.widgets.tab_message import MessageLine, SaysInItsLine
 
 Discover = Callable[[], Sequence[Interpreter]]
 
@@ -37,9 +39,12 @@ HINT = """\
   [$accent]pyenv install 3.14[/]    [$accent]pyenv install 3.14t[/]
   or with uv:  [$accent]uv python install 3.14t[/]
 then press [b]R[/b] to rescan."""
+#: What `a` says when served to a browser without --allow-commands (the policy's
+#: REFUSAL, short enough for the status line).
+ADD_REFUSED = "Off in a browser: start `gil-tui serve --allow-commands` to add paths."
 
 
-class InterpretersPane(Vertical):
+class InterpretersPane(SaysInItsLine, Vertical):
     """A table of the interpreters found, a hint when none is free-threaded, and a path box."""
 
     DEFAULT_CSS = """
@@ -98,7 +103,7 @@ class InterpretersPane(Vertical):
         self._replaced: dict[str, Interpreter] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("Scanning for Python interpreters…", id="interp-status")
+        yield MessageLine("Scanning for Python interpreters…", id="interp-status")
         yield DataTable(cursor_type="row", cell_padding=0, zebra_stripes=True, id="interp-table")
         yield Static(id="interp-detail")
         yield PathBox(id="interp-add")
@@ -122,6 +127,8 @@ class InterpretersPane(Vertical):
 
     def rescan(self) -> None:
         """Look for interpreters again, in a thread; the table stays until the answer."""
+        if self.is_mounted:  # the status line says how the scan goes
+            self.query_one("#interp-status", MessageLine).message.clear()
         self.scanning = True
         self._scan_worker = self._scan()
 
@@ -168,7 +175,7 @@ class InterpretersPane(Vertical):
         interps, self._select, note, replaced = with_added(self.interpreters, worker.result)
         if replaced is not None:
             self._replaced[worker.result.path] = replaced
-        self.notify(note, timeout=4, markup=False)
+        self.tell(note)
         self.adding = False
         self.interpreters = tuple(interps)
 
@@ -197,8 +204,13 @@ class InterpretersPane(Vertical):
             box.close()
             self.query_one("#interp-table", DataTable).focus()
 
+    def tell(self, text: str, severity: str = "information",
+             timeout: float | None = None) -> None:
+        """Say ``text`` in the status line (paths cut), over the summary for a while."""
+        self.query_one("#interp-status", MessageLine).tell(text, severity, timeout)
+
     def _status(self, text: str) -> None:
-        self.query_one("#interp-status", Static).update(text)
+        self.query_one("#interp-status", MessageLine).show(text)
 
     def _widths(self, rows: list[list[str]]) -> list[int]:
         table_width = self.query_one("#interp-table", DataTable).size.width or self.size.width
@@ -245,7 +257,7 @@ class InterpretersPane(Vertical):
 
     def action_add(self) -> None:
         if not commands_allowed():  # served to a browser: whoever reaches it could run anything
-            self.notify(REFUSAL, severity="warning", timeout=6)
+            self.tell(ADD_REFUSED, "warning")
             return
         if self.adding:
             self.query_one(PathBox).field.focus()
@@ -263,16 +275,14 @@ class InterpretersPane(Vertical):
         if interp is None:
             return
         if interp.source != "added":
-            self.notify(remove_text(interp, None), severity="warning", timeout=5, markup=False)
+            self.tell(remove_text(interp, None), "warning")
             return
         try:
             removed = engine.remove_path(interp.path)
         except OSError as exc:
-            self.notify(clean_line(f"Could not save the list of interpreters: {exc}"),
-                        severity="error", markup=False)
+            self.tell(clean_line(f"Could not save the list of interpreters: {exc}"), "error")
             return
-        self.notify(remove_text(interp, removed), severity="information" if removed else
-                    "warning", timeout=3 if removed else 4, markup=False)
+        self.tell(remove_text(interp, removed), "information" if removed else "warning")
         replaced = self._replaced.pop(interp.path, None)
         self._select = replaced
         self.interpreters = tuple(without(self.interpreters, interp, replaced))

@@ -117,8 +117,8 @@ def remove_text(interp: Interpreter, removed: bool | None) -> str:
     (only added paths can be removed), False when it was not in the list."""
     path = clean_line(interp.path)
     if removed is None:
-        return (f"{path} was found as a {clean_line(interp.source)} interpreter, not added by "
-                "you: only paths added with a can be removed.")
+        return (f"Not removable: {path} was found by a scan ({clean_line(interp.source)}), "
+                "not added with a.")
     return f"Removed {path}." if removed else f"{path} was not in the list of added paths."
 
 
