@@ -16,7 +16,7 @@ from typing import Sequence
 
 from rich.text import Text
 
-from gil_tui.engine.text import gil_state, speedup, speedup_level
+from gil_tui.engine.text import clean, clean_line, gil_state, speedup, speedup_level
 
 __all__ = ["CPU_STYLE", "MESSAGE_STYLE", "SPEEDUP_STYLE", "Item", "controls_text", "cpu_cell",
            "cpu_level", "message_text", "python_gil", "shorten_path", "speedup_cell",
@@ -80,8 +80,10 @@ _PATH = re.compile(r"(?<![\w.~])(?:~|/)[^\s'\"():;,]*/[^\s'\"():;,]+")
 
 def without_paths(message: str) -> str:
     """A message short enough for a status line: every absolute path reduced to its last
-    part (``…/history.jsonl``), so nothing is broken mid-path on a narrow screen."""
-    return _PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], message)
+    part (``…/history.jsonl``), so nothing is broken mid-path on a narrow screen; control
+    characters shown escaped (:func:`gil_tui.engine.text.clean`; lines are kept)."""
+    return _PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1],
+                     clean(message))
 
 
 #: The style of a tab's message, by the severity Textual's notify() would give it.
@@ -90,8 +92,9 @@ MESSAGE_STYLE = {"information": "italic", "warning": "yellow", "error": "bold re
 
 def message_text(message: str, severity: str = "information") -> Text:
     """A tab's message for its one-line status: paths cut to their last part, lines joined
-    with `` · ``, in the style of its severity."""
-    line = " · ".join(part.strip() for part in message.splitlines() if part.strip())
+    with `` · ``, control characters shown escaped, in the style of its severity."""
+    line = clean_line(" · ".join(part.strip() for part in message.splitlines()
+                                 if part.strip()))
     return Text(without_paths(line), style=MESSAGE_STYLE.get(severity, ""), no_wrap=True,
                 overflow="ellipsis")
 

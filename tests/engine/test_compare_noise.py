@@ -125,11 +125,41 @@ def test_a_sequential_baseline_that_lacked_a_core_makes_its_speedups_noisy() -> 
     assert found is not None and found.kind == "baseline" and "0.60 of a core" in found.words
 
 
+def test_a_quiet_machine_is_not_blamed_for_a_slowed_baseline() -> None:
+    """Review: GIL threads at 1.6x with other programs near 0 everywhere said "(its
+    sequential run was slowed, ...) (other programs used up to 0.0 cores during these
+    runs)": a figure below SHARED is no reason, and one clause holds the reasons."""
+    quiet = {(PY311.path, m): 0.02 for m in ("sequential", "threads", "processes")}
+    result = matrix("cpu", {PY311: {Mode.THREADS: 1.6, Mode.PROCESSES: 1.9}}, others=quiet)
+    text = verdict(result)
+    assert "1.60x is noise" in text, text
+    assert "other programs used" not in text and "0.0 cores" not in text, text
+    assert _depth(text) <= 1, text
+
+
+def test_a_starved_baseline_reads_without_nested_parentheses() -> None:
+    result = matrix("cpu", {PY313: {Mode.PROCESSES: 1.5}}, base_busy=0.6)
+    text = verdict(result)
+    assert "3.13 processes 1.50x (its sequential baseline kept only 0.60" in text, text
+    assert _depth(text) <= 1, text
+    starved = cell_noise(result, result.cell(PY313.path, "sequential"))
+    assert starved is not None and starved.kind == "starved" and "(" not in starved.words
+
+
 # ---------------------------------------------------------------- the verdict grid
 
 
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.])\s+(?=[A-Z])", text) if s]
+
+
+def _depth(text: str) -> int:
+    """How deep parentheses nest in ``text`` (1: none inside another)."""
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def test_no_verdict_states_a_finding_from_noise() -> None:
@@ -174,6 +204,9 @@ def test_no_verdict_states_a_finding_from_noise() -> None:
                 or f"other programs used {others:.1f} cores" in text, case
         if base_busy < 0.8:
             assert "Careful: a sequential run kept only 0.70" in text, case
+        assert _depth(text) <= 1 and "0.0 cores" not in text, case
+        if others is None or others < 0.3:
+            assert "other programs used" not in text, case
     assert checked > 900
 
 
@@ -210,6 +243,18 @@ def test_a_noisy_processes_sweep_gets_no_fit() -> None:
     assert "No Amdahl fit" in text and "other programs used up to 0.6 cores" in text, text
     assert "ran in parallel" not in text, text
     assert "1.34x*" in format_sweep(result, "text")
+
+
+def test_a_crowded_sweep_names_the_cores_its_points_were_marked_for() -> None:
+    """Review: 2 cores, processes x2, others 0.2: the point is noisy (it needed both
+    cores), yet the words said "the machine was shared" without the figure the matrix
+    verdict names; the words now come from the points' own noise."""
+    result = sweep("cpu", "processes", PY313, [1.0, 1.8], others=0.2)
+    found = result.noise_of(2, result.points[1].speedup)
+    assert found is not None and found.kind == "shared" and result.noisy
+    text = result.fit_text
+    assert "other programs used up to 0.2 cores" in text, text
+    assert "the machine was shared" not in text, text
 
 
 def test_a_quiet_sweep_keeps_its_fit() -> None:

@@ -151,7 +151,7 @@ class FakeMeter:
         return Share(wall_s=wall, machine_busy_s=ours_s + self.OTHERS * wall, ours_s=ours_s)
 
 
-def test_a_watch_measures_what_other_programs_used(monkeypatch):
+def test_a_watch_measures_what_other_programs_used(monkeypatch, tmp_path):
     """The session's summary and snapshots carry the cores other programs used (the runs'
     ShareMeter), and how much of the machine's busy time was ours, for the bars."""
     from gil_tui.engine.watch import measure
@@ -159,8 +159,18 @@ def test_a_watch_measures_what_other_programs_used(monkeypatch):
 
     monkeypatch.setattr(measure, "ShareMeter", FakeMeter)
     snaps = []
-    with WatchSession([sys.executable, "-c", "import time; time.sleep(0.6)"]) as session:
-        summary = session.run_headless(10, snaps.append)
+    gate = tmp_path / "go"  # the program ends once a live snapshot was taken, not before
+
+    def seen(snapshot) -> None:
+        snaps.append(snapshot)
+        if snapshot.running:
+            gate.touch()
+
+    program = ("import os, time\nend = time.monotonic() + 120\n"
+               f"while not os.path.exists({str(gate)!r}) and time.monotonic() < end:\n"
+               "    time.sleep(0.02)\n")
+    with WatchSession([sys.executable, "-c", program]) as session:
+        summary = session.run_headless(10, seen)
     assert summary.others_cores == pytest.approx(1.2, abs=0.01)
     assert summary.to_dict()["others_cores"] == summary.others_cores
     live = [s for s in snaps if s.running]

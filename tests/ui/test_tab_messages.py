@@ -25,6 +25,7 @@ from gil_tui.ui.tabs.compare.pane import ComparePane
 from gil_tui.ui.tabs.interpreters.pane import InterpretersPane
 from gil_tui.ui.text import message_text, without_paths
 from gil_tui.ui.widgets.key_bar import KeyBar
+from gil_tui.ui.widgets.tab_message import MessageLine
 from tests.ui.test_interpreters_tab import FakeDiscover, _probe_line
 
 SIZE = (80, 24)
@@ -227,3 +228,39 @@ def test_message_text_is_one_line_with_paths_cut() -> None:
     assert text.plain == "Copied. · From: gil-tui compare cpu --python …/python3.13"
     assert text.no_wrap and text.overflow == "ellipsis" and str(text.style) == "yellow"
     assert without_paths("Removed /a/b/python3.") == "Removed …/python3."
+
+
+HOSTILE = "bad \x1b]0;TITLE\x07 \x1b[31mred\x9b2J\u202e"
+
+
+def _no_controls(text: str) -> bool:
+    return not any(c in text for c in ("\x1b", "\x07", "\x9b", "\u202e"))
+
+
+def test_no_control_character_reaches_a_status_line_or_its_tooltip() -> None:
+    """Review: messages carry text from outside (an exception, a history note, an
+    interpreter's output); an escape sequence in one retitled the terminal or coloured
+    the screen. The status line, its own text and the tooltip show them escaped."""
+    assert _no_controls(message_text(HOSTILE, "error").plain)
+    assert _no_controls(without_paths(HOSTILE))
+    assert "TITLE" in message_text(HOSTILE).plain, "escaped, not dropped"
+
+
+async def test_a_message_line_draws_no_control_character() -> None:
+    class LineApp(App):
+        def compose(self) -> ComposeResult:
+            yield MessageLine("ready")
+
+    app = LineApp()
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.query_one(MessageLine)
+        line.tell(HOSTILE, "error")
+        await pilot.pause()
+        drawn = screen_lines(app)[line.region.y]
+        assert "bad" in drawn and _no_controls(drawn), drawn
+        assert _no_controls(str(line.tooltip)) and _no_controls(line.message.full)
+        assert _no_controls(line.message.text.plain)
+        line.message.clear()
+        line.show(f"own {HOSTILE}")
+        await pilot.pause()
+        assert _no_controls(str(line.render())), line.render()

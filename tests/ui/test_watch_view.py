@@ -18,6 +18,11 @@ def script(tmp_path, body: str) -> list[str]:
     return [sys.executable, str(path)]
 
 
+#: Waits (up to 2 min) for the file its argument names: the test makes it once it has seen enough.
+GATED = ("import os, sys, time\nend = time.monotonic() + 120\nwhile not os.path.exists("
+         "sys.argv[1]) and time.monotonic() < end:\n    time.sleep(0.02)\n")
+
+
 async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -349,14 +354,13 @@ async def test_question_mark_explains_the_keys_and_the_verdict() -> None:
 
 
 async def test_the_stop_key_goes_once_the_program_has_ended(tmp_path) -> None:
-    argv = script(tmp_path, """
-        import time
-        time.sleep(0.8)
-    """)
+    gate = tmp_path / "go"
+    argv = [sys.executable, "-c", GATED, str(gate)]
     app = WatchApp(argv, hz=10)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: "Stop program" in shown_keys(screen), 10)
+        gate.touch()  # only now may the program end
         await wait_for(pilot, lambda: screen.summary is not None)
         await wait_for(pilot, lambda: "Stop program" not in shown_keys(screen), 5)
         assert "Stop program" not in screen_text(app)
@@ -370,6 +374,7 @@ async def test_the_bars_tell_the_program_from_other_programs(tmp_path, monkeypat
     legend row) and, when the machine was full of other work, the verdict says the
     figures are noisy rather than conclude."""
     from gil_tui.engine.watch import measure
+    from gil_tui.engine.watch.summary import SHORT_RUN_S
     from gil_tui.ui.widgets.core_bars import CoreBars
     from tests.engine.test_watch_summary import FakeMeter
 
@@ -377,16 +382,16 @@ async def test_the_bars_tell_the_program_from_other_programs(tmp_path, monkeypat
         OTHERS = (psutil.cpu_count() or 1) - 0.05
 
     monkeypatch.setattr(measure, "ShareMeter", FullMachine)
-    argv = script(tmp_path, """
-        import time
-        time.sleep(1.0)
-    """)
+    gate = tmp_path / "go"
+    argv = [sys.executable, "-c", GATED, str(gate)]
     app = WatchApp(argv, hz=10)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         bars = screen.query_one("#watch-cores", CoreBars)
         await wait_for(pilot, lambda: bars.ours is not None, 10)
         assert "other programs" in str(bars.render())
+        await wait_for(pilot, lambda: screen.session.summary().wall_s >= SHORT_RUN_S, 10)
+        gate.touch()  # only now may it end, having run long enough for a verdict
         await wait_for(pilot, lambda: screen.summary is not None)
         verdict = screen.summary.verdict()
         assert verdict.startswith(f"Other programs used {FullMachine.OTHERS:.1f} cores"), verdict

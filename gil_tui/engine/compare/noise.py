@@ -24,6 +24,7 @@ from typing import Iterable
 
 from gil_tui.engine.run.explain import BEYOND, CONTENDED, crowded, expected_cores
 from gil_tui.engine.run.results import RunResult
+from gil_tui.engine.run.share import SHARED
 from gil_tui.engine.run.spec import Mode
 from gil_tui.engine.text import SCALED
 
@@ -65,12 +66,24 @@ class Noise:
         if self.kind == "shared":
             return f"other programs used {self.others:.1f} cores during its runs"
         if self.kind == "starved":
-            return (f"it kept only {self.baseline_busy:.2f} of a core busy (other programs "
-                    "took the rest)")
+            return (f"it kept only {self.baseline_busy:.2f} of a core busy while other "
+                    "programs took the rest")
         if self.others is not None:
             return f"other programs used {self.others:.1f} cores during its sequential baseline"
         return (f"its sequential baseline kept only {self.baseline_busy:.2f} of a core busy "
-                "(other programs took the rest)")
+                "while other programs took the rest")
+
+    @property
+    def crowd(self) -> float | None:
+        """The cores other programs used, when they are part of the reason: always for
+        shared runs (they took cores the runs needed), from
+        :data:`~gil_tui.engine.run.share.SHARED` on otherwise (a speedup beyond its cap
+        measured the figure too, but a quiet machine's 0.02 cores explain nothing)."""
+        if self.others is None:
+            return None
+        if self.kind in ("shared", "baseline") or self.others >= SHARED:
+            return self.others
+        return None
 
 
 def most_others(runs: Iterable[RunResult]) -> float | None:

@@ -9,7 +9,7 @@ Three cases, in this order:
    the cost of switching threads.
 2. Noisy points (:mod:`gil_tui.engine.compare.noise`: other programs on the cores, a
    point above what its workers can reach, a slowed baseline): no fit, and why, with
-   the cores other programs used when they were measured.
+   the cores other programs used when they took part in it.
 3. Otherwise :func:`gil_tui.engine.compare.amdahl.describe`.
 """
 
@@ -56,19 +56,22 @@ def _gil(result: "SweepResult") -> str:
 
 
 def _noisy(result: "SweepResult") -> str:
+    """Why there is no fit, read from the points' own noise
+    (:func:`gil_tui.engine.compare.noise.point_noise`, the rule that marked them)."""
+    found = [(p, result.noise_of(p.workers, p.speedup)) for p in result.points]
+    found = [(p, n) for p, n in found if n is not None]
     reasons = []
-    others = _others(result)
-    if others is not None:
-        reasons.append(f"other programs used up to {others:.1f} cores during the sweep")
-    for p in result.points:
-        found = result.noise_of(p.workers, p.speedup)
-        if found is not None and found.kind == "beyond":
+    crowd = [n.crowd for _, n in found if n.crowd is not None]
+    if crowd:
+        reasons.append(f"other programs used up to {max(crowd):.1f} cores during the sweep")
+    for p, n in found:
+        if n.kind == "beyond":
             reasons.append(f"the {p.workers}-worker point came out "
-                           f"{speedup(p.speedup)}, more than the {found.cap:g}x it can reach")
+                           f"{speedup(p.speedup)}, more than the {n.cap:g}x it can reach")
             break
-    base = [r.busy_cores for r in result.baseline]
-    if base and not result.plan.workload.io_bound and min(base) < 0.8 and others is None:
-        reasons.append(f"the sequential baseline kept only {min(base):.2f} of a core busy")
+    starved = [n.baseline_busy for _, n in found if n.baseline_busy is not None]
+    if starved:
+        reasons.append(f"the sequential baseline kept only {min(starved):.2f} of a core busy")
     if not reasons:
         reasons.append("the machine was shared while it ran")
     return ("No Amdahl fit: " + "; ".join(reasons) + ", so these points measure the machine's "

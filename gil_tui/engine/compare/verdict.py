@@ -150,20 +150,23 @@ def _noise(result: MatrixResult, ok: list[Cell], noise: dict) -> str:
     (CPU work only: waiting work leaves the cores idle, and is not capped by them): a
     sequential run without a whole core, a speedup its mode cannot reach here (threads on
     a GIL build cannot run pure Python in parallel), other programs measured taking cores.
-    Whenever the runs measured other programs, the warning names their cores."""
+    Whenever other programs are part of a reason (:attr:`Noise.crowd`: on cores the runs
+    needed, or from SHARED on), the warning names their cores, in the same clause."""
     if result.workload.io_bound:
         return ""
     seq = [c for c in result.cells if c.mode is Mode.SEQUENTIAL and c.ok and c.busy_cores]
     low = min((c.busy_cores for c in seq), default=1.0)
     cores = result.cores
-    measured = [n.others for n in noise.values() if n.others is not None]
-    others = (f" (other programs used up to {max(measured):.1f} cores during these runs)"
+    measured = [n.crowd for n in noise.values() if n.crowd is not None]
+    others = (f"other programs used up to {max(measured):.1f} cores during these runs"
               if measured else "")
     if low < CONTENDED:
-        return (f"Careful: a sequential run kept only {low:.2f} of a core busy, so other "
-                f"programs were competing for the CPU{others} and these figures are noisy; "
-                "the noisy ones are not counted below. Repeat the matrix (more runs per "
-                "cell) on a quieter machine.")
+        why = (f" and {others}, so these figures are noisy" if others else
+               ", so other programs were competing for the CPU and these figures are noisy")
+        return (f"Careful: a sequential run kept only {low:.2f} of a core busy{why}; the "
+                "noisy ones are not counted below. Repeat the matrix (more runs per cell) "
+                "on a quieter machine.")
+    also = f"; {others}" if others else ""
     beyond = [c for c in ok if noise.get(c.key) is not None and noise[c.key].kind == "beyond"]
     gil = [c for c in beyond if result.workload is Workload.CPU and c.mode is Mode.THREADS
            and c.gil_enabled is not False]
@@ -172,18 +175,17 @@ def _noise(result: MatrixResult, ok: list[Cell], noise: dict) -> str:
         return (f"Careful: threads on a GIL build cannot run pure Python in parallel, so "
                 f"{labels[gil[0].target.path]}'s {speedup(gil[0].speedup)} is noise, not a "
                 "speedup (its sequential run was slowed, by other programs or a CPU that "
-                f"changed speed){others}; repeat the matrix with more runs per cell, on a "
+                f"changed speed{also}); repeat the matrix with more runs per cell, on a "
                 "quieter machine.")
     if beyond and cores:
         return (f"Careful: a speedup above what {cores} cores allow "
                 f"({speedup(beyond[0].speedup)}) means the machine ran at different speeds "
                 "from run to run (other programs, or a CPU or virtual machine that slows down "
-                f"under load){others}, so these figures are noisy; repeat the matrix with "
+                f"under load{also}), so these figures are noisy; repeat the matrix with "
                 "more runs per cell, on a quieter machine.")
     if measured:
-        return (f"Careful: other programs used up to {max(measured):.1f} cores during these "
-                "runs, so these figures are noisy; repeat the matrix when the machine is "
-                "quiet.")
+        return (f"Careful: {others}, so these figures are noisy; repeat the matrix when the "
+                "machine is quiet.")
     return ""
 
 

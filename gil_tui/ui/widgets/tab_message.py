@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from gil_tui.engine.text import clean
 from gil_tui.ui.text import message_text, without_paths
 
 #: Seconds an information or a warning stays (long enough to read it twice); an error
@@ -36,7 +37,8 @@ class TabMessage:
         self._timer: Timer | None = None
         #: The message as the line draws it (one line, paths cut); None: nothing said.
         self.text: Text | None = None
-        #: The whole message, as it was said (the line's tooltip).
+        #: The whole message, as it was said, control characters escaped (the line's
+        #: tooltip; every message passes here, whoever said it).
         self.full = ""
         #: ``information``, ``warning`` or ``error``.
         self.severity = "information"
@@ -46,7 +48,7 @@ class TabMessage:
         """Show ``message``; it goes after ``timeout`` seconds (at least MESSAGE_S), never
         for an error."""
         self._stop()
-        self.full, self.severity = message, severity
+        self.full, self.severity = clean(message), severity
         self.text = message_text(message, severity) if message.strip() else None
         if self.text is not None and severity != "error":
             delay = MESSAGE_S if timeout is None else max(timeout, MESSAGE_S)
