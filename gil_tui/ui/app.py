@@ -15,16 +15,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from gil_tui.ui.app_keys import APP_BINDINGS, TAB_TITLES, TABS
-from gil_tui.policy import REFUSAL, commands_allowed
 from gil_tui.ui.pane_loader import PaneLoader, pane_class
-from gil_tui.ui.run_gate import RunGate
-from gil_tui.ui.services import Services
 from gil_tui.ui.settings_bridge import SettingsKeeper, show_warnings
 from gil_tui.ui.tab_links import TabLinks
 from gil_tui.ui.widgets.key_bar import KeyBar
@@ -34,13 +29,45 @@ from gil_tui.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from textual.screen import Screen
+
     from gil_tui.settings import Settings
+    from gil_tui.ui.run_gate import RunGate
     from gil_tui.ui.selection import Selection
+    from gil_tui.ui.services import Services
 
 #: Tab ids, in the order of the tab bar and of the keys 1-4 (TABS, TAB_TITLES: app_keys).
 
 #: The smallest terminal the layout is made for; below it, a hint replaces the tabs.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+
+def _apply_settings(app: GilTuiApp, settings: Settings) -> None:
+    """The saved theme and keymap, before the first frame."""
+    if settings.theme is not None:
+        if settings.theme in app.available_themes:
+            app.theme = settings.theme
+        else:
+            app._warnings.append(f"settings: no theme called {settings.theme!r} here; "
+                                 "the default is used")
+    if settings.keymap:
+        from gil_tui.settings import keymap_from_settings
+        from gil_tui.ui.key_catalog import known_binding_ids
+
+        keymap, app._keymap_warnings = keymap_from_settings(settings.keymap,
+                                                            known_binding_ids())
+        app.keymap = dict(keymap)
+        app.set_keymap(keymap)
+
+
+def _saved_selection(settings: Settings) -> Selection | None:
+    """The Live tab's last selection, as saved (None when it no longer fits)."""
+    from gil_tui.ui.selection import Selection
+
+    try:
+        return Selection.from_try(settings.live.try_values())
+    except ValueError:
+        return None
 
 
 def _commands_provider() -> type:
@@ -70,9 +97,12 @@ class GilTuiApp(App[int]):
         super().__init__()
         self.initial_tab = tab if tab in TABS else "lessons"
         self.initial_lesson = lesson
-        self.services = services or Services()
-        #: One run at a time, whichever tab starts it.
-        self.gate = RunGate()
+        # The services and the run gate are built when a pane first needs them (the
+        # Lessons tab, the first frame, needs neither).
+        self._services = services
+        #: The settings' sampling rate, for the services once built.
+        self._sample_hz = settings.sample_hz if settings is not None else None
+        self._gate: RunGate | None = None
         #: The remembered choices (None: this app remembers nothing, as in most tests).
         self.keeper = (SettingsKeeper(self, settings, path=settings_path)
                        if remember or settings is not None else None)
@@ -80,37 +110,41 @@ class GilTuiApp(App[int]):
         self.keymap: dict[str, str] = {}
         self._warnings = list(settings_warnings)
         self._keymap_warnings: list[str] = []
-        restore_live = live_selection is None and settings is not None
         if settings is not None:
-            live_selection = self._apply_settings(settings) if restore_live else live_selection
-        self.links = TabLinks(self, self.keeper, live_selection, live_run, restore_live)
+            _apply_settings(self, settings)
+            if live_selection is None:
+                live_selection = _saved_selection(settings)
+        # With settings, the saved interpreter comes back once a scan finds it, unless the
+        # selection on show names one by then.
+        self.links = TabLinks(self, self.keeper, live_selection, live_run,
+                              restore_live=settings is not None)
         self.loader = PaneLoader(self, self._build_pane, self._pane_mounted,
-                                 lambda tab: self.query_one("#main-tabs", MainTabs).tab(tab))
+                                 lambda tab, pane: self.query_one("#main-tabs",
+                                                                  MainTabs).add(tab, pane))
+
+    @property
+    def services(self) -> Services:
+        """What the panes use of the outside world (the defaults unless given), with
+        the settings' sampling rate."""
+        if self._services is None:
+            from gil_tui.ui.services import Services
+
+            self._services = Services()
+        if self._sample_hz is not None:
+            self._services = dataclasses.replace(self._services, sample_hz=self._sample_hz)
+            self._sample_hz = None
+        return self._services
+
+    @property
+    def gate(self) -> RunGate:
+        """One run at a time, whichever tab starts it."""
+        if self._gate is None:
+            from gil_tui.ui.run_gate import RunGate
+
+            self._gate = RunGate()
+        return self._gate
 
     # ------------------------------------------------------------ building
-
-    def _apply_settings(self, settings: Settings) -> Selection | None:
-        """Theme and keymap, before the first frame; returns the Live tab's last selection."""
-        from gil_tui.ui.selection import Selection
-
-        if settings.theme is not None:
-            if settings.theme in self.available_themes:
-                self.theme = settings.theme
-            else:
-                self._warnings.append(f"settings: no theme called {settings.theme!r} here; "
-                                      "the default is used")
-        if settings.keymap:
-            from gil_tui.settings import keymap_from_settings
-            from gil_tui.ui.key_catalog import known_binding_ids
-
-            keymap, self._keymap_warnings = keymap_from_settings(settings.keymap,
-                                                                 known_binding_ids())
-            self.keymap = dict(keymap)
-            self.set_keymap(keymap)
-        try:
-            return Selection.from_try(settings.live.try_values())
-        except ValueError:
-            return None
 
     def _build_pane(self, tab: str, cls: type[Widget]) -> Widget:
         if tab == "lessons":
@@ -188,8 +222,8 @@ class GilTuiApp(App[int]):
             self.query_one("#lesson-heading").focus()
             return
         tabs = self.query_one("#main-tabs", MainTabs)
-        container = tabs.tab_now(tab)
-        focusable = [w for w in container.query("*") if w.focusable] if container else []
+        page = tabs.page(tab)
+        focusable = [w for w in page.query("*") if w.focusable] if page else []
         if focusable:
             focusable[0].focus()
         else:
@@ -257,6 +291,7 @@ class GilTuiApp(App[int]):
 
     def action_help(self) -> None:
         """The keys (as the keymap has them), opened at the tab on show."""
+        from gil_tui.policy import REFUSAL, commands_allowed
         from gil_tui.ui.help import WATCH_ON, HelpScreen, help_text
 
         if isinstance(self.screen, HelpScreen):
@@ -279,6 +314,7 @@ def app_commands(app: GilTuiApp) -> Iterable[SystemCommand]:
     """The palette's tabs, "Watch a command…" and lessons (its other commands:
     :mod:`gil_tui.ui.palette`)."""
     from gil_tui.lessons import load_lessons
+    from gil_tui.policy import REFUSAL, commands_allowed
 
     for tab in TABS:
         yield SystemCommand(f"Tab: {TAB_TITLES[tab]}", f"Go to the {TAB_TITLES[tab]} tab",
@@ -298,6 +334,7 @@ def watch_command(app: App, command: str | None) -> None:
     to a browser without ``--allow-commands`` (it runs anything on the server)."""
     import shlex
 
+    from gil_tui.policy import REFUSAL, commands_allowed
     from gil_tui.ui.watch.view import AskCommand, WatchScreen
 
     if not commands_allowed():
@@ -327,14 +364,13 @@ def make_app(*, tab: str = "lessons", lesson: str | None = None,
              remember: bool = False) -> GilTuiApp:
     """Build the app; the CLI and the tests both come through here.
 
-    ``settings`` (from :func:`gil_tui.settings.load_settings`) are applied, and with
+    ``settings`` (from :func:`gil_tui.settings.load_settings`) are applied (theme,
+    keymap; their Live selection when ``live_selection`` is None), and with
     ``remember`` (or whenever ``settings`` are given) every remembered choice is kept
     up to date in ``settings_path`` (None: the usual file); ``remember`` without
     ``settings``: the defaults, saved once something changes. Without either the app
     remembers nothing (most tests). The settings' sampling rate goes into ``services``.
     """
-    if settings is not None:
-        services = dataclasses.replace(services or Services(), sample_hz=settings.sample_hz)
     return GilTuiApp(tab=tab, lesson=lesson, services=services,
                      live_selection=live_selection, live_run=live_run, settings=settings,
                      settings_path=settings_path, settings_warnings=settings_warnings,

@@ -42,10 +42,10 @@ class PaneLoader:
 
     def __init__(self, app: App, build: Callable[[str, type[Widget]], Widget],
                  mounted: Callable[[str, Widget], Awaitable[None] | None],
-                 container: Callable[[str], Awaitable[Widget]]) -> None:
+                 place: Callable[[str, Widget], Awaitable[None]]) -> None:
         self.app = app
         self._build = build  # (tab, class) -> the pane, not mounted yet
-        self._container = container  # tab -> where its pane goes
+        self._place = place  # (tab, pane) -> mounted in its tab
         self._mounted = mounted  # called once the pane is in the DOM
         self.panes: dict[str, Widget] = {}
         self._pending: dict[str, asyncio.Future[Widget]] = {}
@@ -76,7 +76,7 @@ class PaneLoader:
             else:
                 cls = pane_class(tab)
             pane = self._build(tab, cls)
-            await (await self._container(tab)).mount(pane)
+            await self._place(tab, pane)
             self.panes[tab] = pane
             done = self._mounted(tab, pane)
             if done is not None:

@@ -49,6 +49,32 @@ async def test_number_keys_switch_tabs() -> None:
             assert tabs.active == tab
 
 
+async def test_clicked_tab_names_switch_and_hide_the_other_tabs() -> None:
+    """The first frame has no container around the Lessons pane (16.5); the tabs built
+    later sit in one, whose display their panes read to know they are hidden."""
+    from gil_tui.ui.widgets.main_tabs import TabBar
+
+    app = make_app(services=fake_services())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#main-tabs", MainTabs)
+        lessons = app.query_one(LessonsPane)
+        assert lessons.parent is tabs, "no wrapper around the first tab's pane"
+        bar = app.query_one(TabBar)
+        spans = {tab: start for start, _end, tab in bar.spans()}
+        await pilot.click(TabBar, offset=(spans["interpreters"] + 1, 0))
+        await app.loader.get("interpreters")
+        await pilot.pause()
+        assert tabs.active == "interpreters" and not lessons.display
+        page = tabs.page("interpreters")
+        assert page is not None and page.display and page.region.height > 0
+        await pilot.click(TabBar, offset=(spans["lessons"] + 1, 0))
+        await pilot.pause()
+        assert tabs.active == "lessons" and lessons.display and not page.display
+        live = await app.loader.get("live")
+        assert live.parent is not tabs and not live.parent.display
+
+
 async def test_next_and_previous_walk_through_every_lesson() -> None:
     app = make_app(services=fake_services())
     async with app.run_test(size=(80, 24)) as pilot:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-
+import pytest
 
 from gil_tui.engine.system.interpreters import Interpreter
 from gil_tui.lessons import body_for_display, load_lessons, note_interpreters
@@ -79,6 +79,52 @@ def test_contents_titles_wrap_under_themselves() -> None:
     assert first.startswith(" 4 Why") and rest
     assert all(line.startswith("   ") and line[3] != " " for line in rest)
     assert all(len(line) <= 27 for line in entry.splitlines())
+
+
+def _contents_lines(contents) -> list[str]:
+    """The list of lessons as drawn (inside its padding), its scrollbar left out."""
+    width = contents.scrollable_content_region.width
+    return [contents.render_line(y).text[:width].rstrip()
+            for y in range(contents.scrollable_content_region.height)]
+
+
+def _check_hanging_indent(lines: list[str], titles: list[str]) -> None:
+    """Each line starts an entry ("12 Title") or goes on with its title, under the title;
+    the entries read as the lessons' titles (the first and last may be cut by the edges)."""
+    entries: list[list[str]] = [[]]
+    for line in filter(str.strip, lines):
+        if line[:3].strip().isdigit():
+            entries.append([line[3:]])
+        else:
+            assert line.startswith("   ") and line[3] != " ", f"wraps under the number: {line!r}"
+            entries[-1].append(line[3:])
+    shown = [" ".join(entry) for entry in entries if entry]
+    assert len(shown) > 2
+    assert all(title in titles for title in shown[1:-1]), shown
+    assert any(shown[0] in title for title in titles) and any(shown[-1] in title for title in titles)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 60)])
+async def test_contents_titles_wrap_under_themselves_as_drawn(size) -> None:
+    """At 80x24 with its scrollbar on show, the list wrapped its titles again, under the
+    numbers (" 3 The GIL, and why" / " CPython" / "    has one")."""
+    app = make_app(services=fake_services())
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        pane = app.query_one(LessonsPane)
+        if size[0] < 100:
+            await pilot.press("t")  # hidden below 100 columns until asked for
+        await wait_for(pilot, lambda: bool(pane.query("#lesson-list")))
+        contents = app.query_one("#lesson-list")
+        await wait_for(pilot, lambda: contents.scrollable_content_region.height > 0)
+        await pilot.pause()
+        titles = [lesson.title for lesson in LESSONS]
+        _check_hanging_indent(_contents_lines(contents), titles)
+        if size == (80, 24):
+            assert contents.show_vertical_scrollbar
+            contents.scroll_end(animate=False)
+            await pilot.pause()
+            _check_hanging_indent(_contents_lines(contents), titles)
 
 
 async def test_title_has_no_icon_and_tabs_show_their_keys() -> None:

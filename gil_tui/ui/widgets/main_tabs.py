@@ -4,9 +4,10 @@ Textual's TabbedContent draws the same thing with a dozen widgets (a scrolling
 container, one widget per tab, an underline, a pane per tab) and their styles;
 building them was a fifth of the time gil-tui took to draw its first frame. Here
 the bar is one widget drawn by hand, with Textual's look (the names, dimmed
-unless on show, over an underline that marks the tab on show), and the tabs are
-plain containers in a ContentSwitcher (a pane can tell it is hidden from its
-parent's ``display``). Keys 1-4 are the app's; a click on a name switches too.
+unless on show, over an underline that marks the tab on show), and the tabs' panes
+are its siblings, with no container around them unless the pane needs one (each
+widget in the first frame costs a few milliseconds of it). Keys 1-4 are the app's;
+a click on a name switches too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.renderables.bar import Bar
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher
 
 __all__ = ["MainTabs", "TabBar"]
 
@@ -114,12 +114,16 @@ class TabBar(Widget, can_focus=True):
 
 
 class MainTabs(Vertical):
-    """The tab bar over the tabs; one tab on show at a time (``active``)."""
+    """The tab bar over the tabs; one tab on show at a time (``active``).
+
+    Each tab is one page among the bar's siblings, shown or hidden by its ``display``.
+    A pane that tells it is hidden from its own ``display`` (``OWN_PAGE = True``) is
+    its tab's page itself; any other pane gets a plain container as its page, whose
+    ``display`` the pane reads from its parent."""
 
     DEFAULT_CSS = """
     MainTabs { height: 1fr; }
-    MainTabs > ContentSwitcher { height: 1fr; }
-    MainTabs > ContentSwitcher > Container { height: 1fr; }
+    MainTabs > .main-tabs--page { height: 1fr; }
     """
 
     active: reactive[str] = reactive("", init=False)
@@ -139,42 +143,40 @@ class MainTabs(Vertical):
 
     def __init__(self, tabs: Sequence[tuple[str, str]], active: str,
                  content: dict[str, Widget], *, id: str | None = None) -> None:
-        """``tabs``: (id, label) of each; ``content``: the widgets to put in some tabs
-        now (the others are filled later: ``(await tabs.tab(id)).mount(widget)``)."""
+        """``tabs``: (id, label) of each; ``content``: the panes of some tabs now (the
+        others are added later: ``await tabs.add(id, pane)``)."""
         super().__init__(id=id)
         self._tabs = list(tabs)
-        self._content = content
         self.set_reactive(MainTabs.active, active)
+        #: tab id -> its page (the pane, or the container around it).
+        self._pages = {tab: self._page(tab, pane) for tab, pane in content.items()}
+
+    def _page(self, tab: str, pane: Widget) -> Widget:
+        page = pane if getattr(pane, "OWN_PAGE", False) else Container(pane)
+        page.add_class("main-tabs--page")
+        page.display = tab == self.active
+        return page
 
     def compose(self) -> ComposeResult:
         yield TabBar(self._tabs, self.active)
-        with ContentSwitcher(initial=self.active):
-            # Only the tabs with content now; the others are added when filled.
-            for tab, widget in self._content.items():
-                yield Container(widget, id=tab)
+        yield from self._pages.values()  # only the tabs with a pane now
 
-    async def tab(self, tab: str) -> Container:
-        """The container of one tab (added, empty, if it is not there yet)."""
-        switcher = self.query_one(ContentSwitcher)
-        found = switcher.query_children(f"#{tab}")
-        if found:
-            return found.first(Container)
-        container = Container(id=tab)
-        container.display = tab == switcher.current
-        await switcher.mount(container)
-        return container
+    async def add(self, tab: str, pane: Widget) -> None:
+        """Put ``pane`` in the tab ``tab`` (shown if that tab is on show)."""
+        page = self._pages[tab] = self._page(tab, pane)
+        await self.mount(page)
 
-    def tab_now(self, tab: str) -> Container | None:
-        """The container of one tab, if it is there."""
-        found = self.query_one(ContentSwitcher).query_children(f"#{tab}")
-        return found.first(Container) if found else None
+    def page(self, tab: str) -> Widget | None:
+        """The page of one tab (its pane or the container around it), if it is there."""
+        return self._pages.get(tab)
 
     def watch_active(self, active: str) -> None:
-        self.query_one(ContentSwitcher).current = active
+        for tab, page in self._pages.items():
+            page.display = tab == active
         self.query_one(TabBar).active = active
         self.post_message(self.TabActivated(self, active))
 
-    async def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
+    def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
+        # A tab without its pane yet shows empty until the app has built it.
         event.stop()
-        await self.tab(event.tab)
         self.active = event.tab

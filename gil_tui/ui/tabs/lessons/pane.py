@@ -48,6 +48,9 @@ class LessonsPane(Vertical):
 
     BINDINGS = LESSONS_BINDINGS
 
+    #: The app's tabs show and hide this pane by its own ``display`` (no container).
+    OWN_PAGE = True
+
     class TryIt(Message):
         """The reader wants to run a lesson's experiment."""
 
@@ -215,8 +218,7 @@ class LessonsPane(Vertical):
     def _swap_document(self, index: int) -> None:
         if index != self.index or not self.is_attached or self.app.return_code is not None:
             return  # the reader moved on already, or the app is closing
-        parent = self.parent
-        if parent is not None and not parent.display:
+        if not self.display:
             self._pending_document = True  # another tab is on show: render when we are
             return
         self._pending_document = False
