@@ -54,7 +54,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_closed() -> bool:
+    """True when there is no stdout to write to (``>&-``, ``pythonw``)."""
+    out = sys.stdout
+    return out is None or bool(getattr(out, "closed", False))
+
+
+def _say(line: str) -> None:
+    """``gil-tui: line`` on stderr, dropped when stderr is closed too."""
+    try:
+        if sys.stderr is not None:
+            print(f"gil-tui: {line}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl+C while the command modules are still being imported (or the parser built)
+    # is one line and 130, never a traceback: the commands' own handling starts later.
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+
+
+#: Ctrl+C; the same value as ``_common.EXIT_INTERRUPTED`` (not imported: `gil-tui` alone skips it)
+EXIT_INTERRUPTED = 130
+#: stdout closed: the code ``results`` and ``watch`` give it
+EXIT_NO_STDOUT = 1
+#: commands that check stdout themselves (``results --clear`` needs none; the app
+#: commands refuse a closed stdout as "not a terminal")
+OWN_STDOUT_CHECK = frozenset({"results", "watch", "app", "live"})
+
+
+def _main(argv: list[str] | None) -> int:
     if not (sys.argv[1:] if argv is None else argv):
         # `gil-tui` alone opens the app: no parser to build (it imports every command,
         # ~0.1 s before the first frame).
@@ -62,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return app.open_app()
     # Here, not at the top: `gil-tui` alone (above) does without it.
-    from gil_tui.commands._common import EXIT_INTERRUPTED, EXIT_OK, fail
+    from gil_tui.commands._common import EXIT_OK, fail
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -71,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         from gil_tui.commands import app
 
         return app.open_app()
+    name = getattr(func, "__module__", "").rpartition(".")[2]  # (args.command: watch's own)
+    if name not in OWN_STDOUT_CHECK and _stdout_closed():  # one line, not a traceback
+        _say("stdout is closed: nowhere to write the output "
+             "(redirect it to a file or /dev/null instead)")
+        return EXIT_NO_STDOUT
     try:
         return int(func(args) or EXIT_OK)
     except KeyboardInterrupt:  # a command that does not stop its own work on Ctrl+C

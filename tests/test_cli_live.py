@@ -134,3 +134,20 @@ def test_live_flags_alone_without_saved_settings(tmp_path, monkeypatch) -> None:
     assert open_live(args, selection) == 0
     assert built[0].keeper is not None, "the choices made are remembered from now on"
     assert built[0].links.live_selection == selection
+
+
+def test_make_app_applies_saved_settings_with_a_live_selection_given() -> None:
+    """The saved theme and keymap apply whether or not a Live selection is given; the
+    saved selection only stands in for a missing one."""
+    from gil_tui.settings import LiveSettings, Settings
+    from gil_tui.ui.app import make_app
+
+    settings = Settings(theme="nord", keymap={"live.run": "enter"},
+                        live=LiveSettings(workload="io", mode="asyncio", workers=16))
+    given = selection_from_args(parse("--workers", "3"))
+    app = make_app(tab="live", live_selection=given, settings=settings)
+    assert app.theme == "nord" and app.keymap == {"live.run": "enter"}
+    assert app.links.live_selection == given
+    saved = make_app(tab="live", settings=settings).links.live_selection
+    assert (saved.workload, saved.mode, saved.workers) == (Workload.IO, Mode.ASYNCIO, 16)
+    assert make_app(tab="live", live_selection=given).links.live_selection == given

@@ -275,3 +275,17 @@ def test_a_killed_guardian_takes_the_program_along_and_the_session_ends(tmp_path
         assert session.wait(30)  # the program died with it (PR_SET_PDEATHSIG)
         assert gone(session.pid) and session.exit_code is None
     assert _guardians() == []
+
+
+def test_a_folder_with_modules_named_like_the_standard_librarys_does_not_break_it(
+        tmp_path, monkeypatch):
+    """The guardian starts isolated: a learner's json.py or subprocess.py in the folder
+    gil-tui runs from (which `python -m` would put first on sys.path) is not imported."""
+    for name in ("json", "subprocess", "select", "selectors", "ctypes"):
+        (tmp_path / f"{name}.py").write_text('raise SystemExit("shadowed: " + __name__)\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with WatchSession([sys.executable, "-I", "-c", "print('fine')"]) as session:
+        assert session.wait(30)
+    assert session.exit_code == 0
+    assert _guardians() == []

@@ -46,7 +46,9 @@ def open_app(tab: str = "lessons", lesson: str | None = None) -> int:
         settings, warnings = saved_settings()
         app = make_app(tab=tab, lesson=lesson, settings=settings,
                        settings_warnings=warnings, remember=True)
-        app.run()
+        from gil_tui.ui.signals import exit_on_stop_signals  # TERM/HUP: the app's own exit
+        with exit_on_stop_signals(app):
+            app.run()
     finally:
         gc.enable()
     return int(app.return_code or 0)

@@ -52,7 +52,7 @@ from gil_tui.engine.run.spec import (
     Workload,
     mode_unavailable,
 )
-from gil_tui.engine.text import seconds, version_label
+from gil_tui.engine.text import plural, seconds, version_label
 
 #: the length of a sequential run with ``--scale auto``: the calibration's TARGET_S (a copy,
 #: so that building the parser does not import the calibration; a test keeps them equal)
@@ -114,13 +114,14 @@ def run(args: argparse.Namespace) -> int:
     python = version = None
     if args.python is not None:
         from gil_tui.engine.system.interpreters import probe
+        from gil_tui.engine.text import clean_line
 
         interp = probe(args.python)
         if not interp.supported:
             reason = interp.reason or f"{args.python} cannot run the benchmarks"
             if args.python not in reason:
                 reason = f"{args.python}: {reason}"
-            return fail(reason, EXIT_FAILED, prog=PROG)
+            return fail(clean_line(reason), EXIT_FAILED, prog=PROG)  # the path as typed: cleaned
         python = interp.path
         version = version_label(interp.version, interp.free_threaded)
         refusal = mode_refusal(args.mode, interp.version_info, interp.implementation,
@@ -280,7 +281,7 @@ def format_summary(result: RunResult) -> str:
     spec = result.spec
     interp = result.interpreter
     lines = [f"{spec.label()} on CPython {interp.label()}  {interp.path}"]
-    what = f"{result.tasks} tasks"
+    what = plural(result.tasks, "task")
     if spec.workload in (Workload.CPU, Workload.HASH):
         what += f", scale {spec.scale:g}"
     else:

@@ -68,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
     python = None
     if args.python is not None:
         from gil_tui.engine.system.interpreters import probe
+        from gil_tui.engine.text import clean_line
 
         interp = probe(args.python)
         if not interp.supported:
             reason = interp.reason or f"{args.python} cannot run the measurement"
             if args.python not in reason:
                 reason = f"{args.python}: {reason}"
-            return fail(reason, EXIT_FAILED, prog=PROG)
+            return fail(clean_line(reason), EXIT_FAILED, prog=PROG)  # the path as typed: cleaned
         python = interp.path
     status = StatusLine.on_terminal(sys.stderr)
     if status is not None:

@@ -115,6 +115,8 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.python is not None and not args.python.strip():
+        return fail("error: --python needs a path (got an empty one)", EXIT_USAGE, prog=PROG)
     options = dict(args.option)
     try:
         with interruptible():

@@ -89,12 +89,10 @@ def open_live(args: argparse.Namespace, selection) -> int:
     from gil_tui.ui.settings_bridge import saved_settings
 
     settings, warnings = saved_settings()
-    selection = with_saved(args, selection, settings)
-    app = make_app(tab="live", live_selection=None if settings is not None else selection,
+    app = make_app(tab="live", live_selection=with_saved(args, selection, settings),
                    live_run=args.run, settings=settings, settings_warnings=warnings,
                    remember=True)
-    # With settings, make_app restores their Live selection (and the saved interpreter
-    # after the first scan, unless this selection names one): this one is shown instead.
-    app.links.live_selection = selection
-    app.run()
+    from gil_tui.ui.signals import exit_on_stop_signals  # TERM/HUP: the app's own exit
+    with exit_on_stop_signals(app):
+        app.run()
     return int(app.return_code or 0)

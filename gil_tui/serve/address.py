@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from gil_tui.engine.text import clean_line
+
 __all__ = ["AddressError", "parse_port", "is_loopback", "exposure_warning", "listen", "url_for",
            "browser_url", "refusal"]
 
@@ -45,7 +47,7 @@ def exposure_warning(host: str) -> str | None:
     """The one-line warning for a host others can reach (None for loopback)."""
     if is_loopback(host):
         return None
-    return (f"warning: listening on {host}: anyone who can reach it can run workloads on "
+    return (f"warning: listening on {clean_line(host, max_len=80)}: anyone who can reach it can run workloads on "
             "this machine")
 
 
@@ -54,7 +56,9 @@ def listen(host: str, port: int, backlog: int = 128) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise AddressError(f"cannot listen on {host}: {exc.strerror or exc}") from None
+        raise AddressError(f"cannot listen on {_shown(host)}: {exc.strerror or exc}") from None
+    except (UnicodeError, ValueError):  # a name IDNA cannot encode (a label over 63 characters)
+        raise AddressError(f"cannot listen on {_shown(host)}: not a valid host name") from None
     last: OSError | None = None
     for family, kind, proto, _name, address in infos:
         sock = socket.socket(family, kind, proto)
@@ -72,8 +76,13 @@ def listen(host: str, port: int, backlog: int = 128) -> socket.socket:
     raise AddressError(f"cannot listen on {_host_port(host, port)}: {reason}")
 
 
+def _shown(host: str) -> str:
+    """``host`` for a message: one line, control characters cleaned, at most 80 characters."""
+    return clean_line(host, max_len=80)
+
+
 def _host_port(host: str, port: int) -> str:
-    name = host.strip("[]")
+    name = _shown(host).strip("[]")
     return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
 
 

@@ -33,7 +33,8 @@ from gil_tui.engine.demos.base import (
     whole_option,
 )
 from gil_tui.engine.system import scratch
-from gil_tui.engine.system.processes import describe_exit, run_capped
+from gil_tui.engine.system.guarded import run_guarded
+from gil_tui.engine.system.processes import describe_exit
 from gil_tui.engine.text import clean_line, seconds
 
 __all__ = ["INFO", "MAIN_GUARD_DEFAULTS", "MAX_DESCENDANTS", "METHOD_LINE", "RUN_TIMEOUT",
@@ -130,9 +131,10 @@ def _main_guard_run(demo: DemoRun, method: str, script: tuple[str, bool], path: 
     kind, guard = script
     demo.check()
     own_deadline = time.monotonic() + run_timeout
-    outcome = run_capped([demo.python, path], deadline=min(demo.deadline, own_deadline),
-                         cwd=cwd, env=env, merge_stderr=True, max_descendants=limit,
-                         stop=demo.stop)
+    # through the guardian: a pool without the guard ends with gil-tui, even on SIGKILL
+    outcome = run_guarded([demo.python, path], deadline=min(demo.deadline, own_deadline),
+                          cwd=cwd, env=env, merge_stderr=True, max_descendants=limit,
+                          stop=demo.stop)
     if outcome.start_error:
         raise DemoFailed(outcome.start_error)
     # the run's own limit stopped it (not the whole demo's): a hang, reported as one

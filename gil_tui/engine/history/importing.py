@@ -137,7 +137,7 @@ def read_import(f: IO[bytes], name: str, on_entry: Sink, warnings: Warnings,
     head = f.read(_CHUNK)
     if not head.strip():
         raise HistoryError(f"{name} is empty")
-    if b"\x00" in head or _broken_utf8(head):
+    if _mostly_binary(head):  # one bad line among good ones is skipped with a warning later
         raise HistoryError(f"{name} is not a gil-tui file (binary content)")
     f.seek(0)
     found = _sniff(_Capped(f, name, limit))  # type: ignore[arg-type]
@@ -164,6 +164,14 @@ def _broken_utf8(head: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+def _mostly_binary(head: bytes) -> bool:
+    """True when most of the first chunk's bytes are in lines that are not text (a NUL, or
+    not UTF-8): a binary file; a few such lines in a text file are not."""
+    bad = sum(len(line) + 1 for line in head.split(b"\n")
+              if b"\x00" in line or _broken_utf8(line))
+    return bad * 2 > len(head)
 
 
 def _read_document(f: IO[bytes], name: str, found: dict[str, Any], on_entry: Sink,

@@ -53,6 +53,28 @@ def _fd_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
+#: descriptors gil-tui (and a worker) use besides the io workload's connections
+FD_RESERVE = 32
+
+
+def _raise_fd_limit(wanted: int) -> int | None:
+    """Raise the soft descriptor limit towards ``wanted`` (never past the hard limit, and
+    only when it is lower); returns the soft limit now (None: no limit)."""
+    soft = _fd_limit()
+    if soft is None or soft >= wanted:
+        return soft
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    new = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+    if new > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        except (ValueError, OSError):  # not allowed here: the limit stays
+            pass
+    return _fd_limit()
+
+
 class _Trouble:
     """Stands in for aiohttp's server logger: one line per kind of trouble, no traceback."""
 
@@ -161,7 +183,10 @@ class LatencyServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
                  header_timeout: float | None = None, idle_timeout: float | None = None,
-                 max_connections: int | None = None) -> None:
+                 max_connections: int | None = None, clients: int | None = None) -> None:
+        """``clients``: the connections the run itself makes at once (its workers); the
+        server then takes at least that many (plus a margin), or refuses to start in one
+        line when the descriptor limit cannot carry them."""
         self.host = host
         self.port = port
         self.url: str = ""
@@ -171,9 +196,9 @@ class LatencyServer:
         self.peak_in_flight = 0
         self.header_timeout = header_timeout or self.HEADER_TIMEOUT
         self.idle_timeout = idle_timeout or self.IDLE_TIMEOUT
-        limit = _fd_limit()
-        cap = max_connections or self.MAX_CONNECTIONS
-        self.max_connections = min(cap, max(16, limit // 2)) if limit else cap
+        self.clients = clients or 0
+        self._cap = max_connections or self.MAX_CONNECTIONS
+        self.max_connections = self._connection_cap(_fd_limit())
         self._trouble = _Trouble()
         self._guards: dict[Any, _Guard] = {}
         self._runner: web.AppRunner | None = None
@@ -182,6 +207,26 @@ class LatencyServer:
         self._socket: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handlers: tuple[Any, Any] | None = None
+
+    #: connections above the run's own that the cap leaves room for
+    CLIENT_MARGIN = 16
+
+    def _connection_cap(self, limit: int | None) -> int:
+        """At most half the descriptor limit, but never below the run's own connections."""
+        cap = min(self._cap, max(16, limit // 2)) if limit else self._cap
+        return max(cap, self.clients + self.CLIENT_MARGIN) if self.clients else cap
+
+    def _check_descriptors(self) -> None:
+        """Raise the soft limit if the run needs it; LatencyServerError when it cannot."""
+        if not self.clients:
+            return
+        needed = self.clients + FD_RESERVE
+        limit = _raise_fd_limit(2 * needed)
+        if limit is not None and limit < needed:
+            raise LatencyServerError(
+                f"the open-file limit ({limit}, see ulimit -n) is too low for {self.clients} "
+                f"io workers: it needs at least {needed}")
+        self.max_connections = self._connection_cap(limit)
 
     @property
     def troubles(self) -> int:
@@ -277,6 +322,7 @@ class LatencyServer:
         """Start serving; return the base url. Raises LatencyServerError."""
         if self._runner is not None:
             return self.url
+        self._check_descriptors()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((self.host, self.port))

@@ -115,7 +115,7 @@ class Runner:
                 # aiohttp loads only when an io run needs the server
                 from gil_tui.engine.run.latency import LatencyServer, LatencyServerError
 
-                server = LatencyServer()
+                server = LatencyServer(clients=self.spec.workers)  # its own connections
                 try:
                     url = await server.start()
                 except LatencyServerError as exc:

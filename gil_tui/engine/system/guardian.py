@@ -110,6 +110,22 @@ class Launched:
         self._status = status
         self.stdout: IO[bytes] | None = proc.stdout
         self.stderr: IO[bytes] | None = proc.stderr
+        #: the program's exit code once a status line said it (:meth:`exited`, :meth:`release`)
+        self.exit_code: int | None = None
+
+    def exited(self, timeout: float) -> int | None:
+        """The program's exit code if it exits within ``timeout`` s, else None (guardian only)."""
+        if self.exit_code is None and self._status is not None:
+            line = self._status.line(timeout)
+            if line and line[0] == "exit":
+                self._note_exit(line)
+        return self.exit_code
+
+    def _note_exit(self, line: list[str]) -> None:
+        try:
+            self.exit_code = int(line[1])
+        except (IndexError, ValueError):
+            pass
 
     def wait(self) -> tuple[int | None, float | None]:
         """Block until the program exited: (exit code, CPU seconds of it and what it reaped);
@@ -144,6 +160,8 @@ class Launched:
         while (line := self._status.line(max(0.0, deadline - time.monotonic()))) is not None:
             if line[0] == "ended" and line[-1].isdigit():
                 ended += int(line[-1])
+            elif line[0] == "exit":
+                self._note_exit(line)
         self._status.close()
         try:
             self.proc.wait(max(0.1, deadline - time.monotonic()))
@@ -180,30 +198,35 @@ class _Lines:
             self.fd = -1
 
 
-def _guardian_env() -> dict[str, str]:
-    """gil-tui's environment, with gil_tui importable from where this copy of it lives."""
-    env = dict(os.environ)
+def _guardian_argv(status_w: int) -> list[str]:
+    """The guardian's command line: isolated (``-I``: neither the user's folder, which
+    ``-m`` would put first on sys.path so that a ``json.py`` there would shadow the
+    standard library's, nor PYTHON* variables), with gil_tui importable from where this
+    copy of it lives."""
     home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH")) if p)
-    return env
+    code = (f"import sys; sys.path.insert(0, {home!r}); "
+            "from gil_tui.engine.system.guardian import main; sys.exit(main())")
+    return [sys.executable, "-I", "-c", code, str(status_w)]
 
 
 def launch(argv: Sequence[str], *, env: dict[str, str] | None = None,
-           cwd: str | os.PathLike | None = None) -> Launched:
-    """Start ``argv`` for watching, its stdout and stderr pipes; raises OSError as Popen would."""
+           cwd: str | os.PathLike | None = None, stdout=subprocess.PIPE,
+           stderr=subprocess.PIPE) -> Launched:
+    """Start ``argv`` for watching, its stdout and stderr pipes (or the files given, which
+    the program then writes to); raises OSError as Popen would."""
     from gil_tui.engine.system import processes  # here: the guardian starts without asyncio
 
     if not SUPPORTED:
         t0, wall0 = time.monotonic(), time.time()
-        proc = processes.start(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        proc = processes.start(argv, stdout=stdout, stderr=stderr, env=env,
                                cwd=cwd, scratch=False)
         return Launched(proc.pid, t0, wall0, proc)
     status_r, status_w = os.pipe()
     try:
         guardian = processes.start(
-            [sys.executable, "-m", __name__, str(status_w)], stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=_guardian_env(), lifeline=True, scratch=False,
+            _guardian_argv(status_w), stdout=stdout,
+            stderr=stderr, lifeline=True, scratch=False,
             pass_fds=(status_w,))
     except BaseException:
         os.close(status_r)

@@ -253,6 +253,11 @@ def end_all(grace: float = GRACE_S) -> None:
 
 def _on_fatal_signal(signum: int, frame) -> None:
     """SIGTERM/SIGHUP with nobody else handling them: end our children, then die of it."""
+    die_of(signum)
+
+
+def die_of(signum: int) -> None:
+    """End every process started here, then die of ``signum`` (its default action)."""
     try:
         end_all()
     finally:

@@ -5,8 +5,12 @@ pointed at a fresh folder made here, so whatever it leaves in "the temp dir"
 (multiprocessing's ``pymp-*`` folders and the fork server's socket, which a
 killed run never removes) lands in a folder that is ours to remove:
 
-* :func:`make` creates ``<system temp>/gil-tui-<uid>-<pid>-<label>-<random>``
-  (mode 0700; ``pid`` is gil-tui's own) and remembers it;
+* :func:`make` creates ``<system temp>/gil-tui-<uid>-<pid>-<random>``
+  (mode 0700; ``pid`` is gil-tui's own) and remembers it. The name is short
+  because the fork server's socket ends up three levels below it
+  (``pymp-*/listener-*``) and an AF_UNIX path holds ~104 bytes (macOS; 108 on
+  Linux): when the system temp dir is too long for that (macOS's own TMPDIR is
+  49 characters), the folder goes in ``/tmp`` instead;
 * :func:`remove` removes one (``processes.end_group`` calls it once the group
   is gone); :func:`remove_all` removes every folder this process still holds
   (``processes`` calls it at exit and on SIGTERM/SIGHUP);
@@ -34,6 +38,12 @@ PREFIX = "gil-tui-"
 #: names gil-tui used for its own temp folders before they carried uid and pid
 LEGACY_PREFIXES = ("gil-tui-main-guard-",)
 STALE_AFTER_S = 3600.0
+#: the longest socket path every platform takes (macOS: 104 bytes with the final NUL)
+SOCKET_PATH_MAX = 100
+#: what multiprocessing nests under our folder: ``/pymp-XXXXXXXX/listener-XXXXXXXX``
+NESTED = len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+#: where a folder goes when the system temp dir is too long for a socket path
+SHORT_BASE = "/tmp"
 
 _held: set[str] = set()
 _swept = False
@@ -47,13 +57,30 @@ def _mine() -> str:
     return f"{PREFIX}{_uid()}-"
 
 
+def base_for_sockets(where: str | None = None) -> str:
+    """``where`` (default: the system temp dir), or /tmp when a socket nested in a folder of
+    ours there would pass :data:`SOCKET_PATH_MAX` bytes and /tmp is a usable folder."""
+    where = where or tempfile.gettempdir()
+    name = len(f"/{_mine()}{os.getpid()}-xxxxxxxx")
+    if len(os.fsencode(where)) + name + NESTED <= SOCKET_PATH_MAX:
+        return where
+    if os.path.isdir(SHORT_BASE) and os.access(SHORT_BASE, os.W_OK | os.X_OK):
+        return SHORT_BASE
+    return where  # nothing shorter: the fork server may refuse, the other methods work
+
+
 def make(label: str = "run") -> str:
-    """A new empty folder of ours in the system temp dir (sweeps stale ones the first time)."""
+    """A new empty folder of ours in the system temp dir, or in /tmp when that is too long
+    for a socket path (see :func:`base_for_sockets`); sweeps stale ones the first time.
+    ``label`` is not part of the name any more (kept for the callers; names stay short)."""
     global _swept
+    base = base_for_sockets()
     if not _swept:
         _swept = True
         sweep_stale()
-    path = tempfile.mkdtemp(prefix=f"{_mine()}{os.getpid()}-{label}-")
+        if base != tempfile.gettempdir():
+            sweep_stale(where=base)
+    path = tempfile.mkdtemp(prefix=f"{_mine()}{os.getpid()}-", dir=base)
     _held.add(path)
     return path
 

@@ -21,6 +21,7 @@ from typing import Sequence
 import psutil
 
 from gil_tui.engine.system import processes
+from gil_tui.engine.system.exit_codes import STOP_SIGNALS, stopped_exit_code
 from gil_tui.engine.text import clean_line
 
 EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE = 127, 126
@@ -45,18 +46,6 @@ def parse_argv(argv: Sequence[str]) -> list[str]:
 
 
 #: the signals that end a watch through its stop path, and the exit code each gives:
-#: Ctrl+C and SIGTERM "interrupted" (130, like every gil-tui command), SIGHUP (the
-#: terminal closed) 128 + 1 as a shell reports it
-STOP_SIGNALS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 130}
-if hasattr(signal, "SIGHUP"):
-    STOP_SIGNALS[signal.SIGHUP] = 129
-
-
-def stopped_exit_code(sig: int) -> int:
-    """The exit code of a watch ended by signal ``sig`` (after stopping the program)."""
-    return STOP_SIGNALS.get(sig, 128 + int(sig))
-
-
 def check_command(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> str:
     """The path ``argv[0]`` will run, or a WatchError (127 not found, 126 not runnable)."""
     prog = parse_argv(argv)[0]
