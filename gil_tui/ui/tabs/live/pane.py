@@ -176,8 +176,10 @@ class LivePane(CostsKeys, Vertical):
 
     def _show_controls(self) -> None:
         sel, found = self.selection, self.interpreters
-        self.query_one("#live-controls", ControlsLine).show(
-            control_items(sel, self.sampler.hz, found, scale=self.sizes.scale_text(sel, found)))
+        lines = self.query("#live-controls").results(ControlsLine)
+        for line in lines:  # none while the app exits in the middle of the first mount
+            line.show(control_items(sel, self.sampler.hz, found,
+                                    scale=self.sizes.scale_text(sel, found)))
 
     def action_cycle(self, what: str) -> None:
         self.run_display.status.tell(None)  # what was said was about the previous key
