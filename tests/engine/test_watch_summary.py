@@ -191,3 +191,11 @@ def test_a_watch_without_the_machines_counters_goes_on(monkeypatch):
         summary = session.run_headless(10, snaps.append)
     assert summary.finished and summary.others_cores is None
     assert all(s.ours_percent is None and s.others_cores is None for s in snaps)
+
+
+def test_a_program_that_used_almost_nothing_waited_even_on_a_full_machine():
+    """0.01 cores while others kept both cores busy: a program that computes would have
+    got its share from the scheduler, so the verdict still says it waited."""
+    sentence = make(avg_cores=0.01, others_cores=2.0).verdict()
+    assert "mostly waited" in sentence and "Other programs" not in sentence
+    assert "Other programs used 2.0 cores" in make(avg_cores=0.5, others_cores=2.0).verdict()

@@ -26,6 +26,10 @@ SUMMARY_VERSION = 1
 
 #: Below this wall time nothing useful can be said about the cores.
 SHORT_RUN_S = 0.2
+#: below this many cores on average a program waited, however busy the machine: the
+#: scheduler shares the cores, and 0.05 of one is what a computing program gets only
+#: among some 40 others per core
+BARELY = 0.05
 #: average cores busy: below WAITING -> waiting; below ONE_CORE_LOW -> mixed;
 #: up to ONE_CORE_HIGH -> one core; above -> several cores
 WAITING = 0.2
@@ -110,8 +114,10 @@ class Summary:
         """The machine was shared and the figures could be the neighbours' doing. Not
         when several cores were busy (neighbours only take cores away), nor when the
         program mostly waited while cores stayed idle (a program that computes takes
-        every idle core it gets: the scheduler leaves none unused)."""
-        if not self.shared or self.avg_cores > ONE_CORE_HIGH:
+        every idle core it gets: the scheduler leaves none unused), nor when it used
+        almost nothing (:data:`BARELY`: even on a full machine the scheduler gives a
+        program that computes its share, far more than that)."""
+        if not self.shared or self.avg_cores > ONE_CORE_HIGH or self.avg_cores < BARELY:
             return False
         idle = self.cpu_count - (self.others_cores or 0.0) - self.avg_cores
         return not (self.avg_cores < WAITING and idle >= MIN_IDLE)
