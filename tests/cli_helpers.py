@@ -49,3 +49,33 @@ def wait_for_child(pid: int, script_suffix: str, timeout: float = 15.0):
                 pass
         time.sleep(0.05)
     return None
+
+
+def in_terminal(*args: str, env: dict[str, str] | None = None):
+    """`gil-tui ARGS` with a 100x30 pseudo-terminal as its terminal; returns (proc, drawn)
+    where drawn is a list of the bytes it drew, filled by a thread."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    term_env = dict(cli_env() if env is None else env)
+    term_env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
+    proc = subprocess.Popen([sys.executable, "-m", "gil_tui", *args], stdin=slave,
+                            stdout=slave, stderr=slave, env=term_env, cwd=ROOT,
+                            start_new_session=True)
+    os.close(slave)
+    drawn: list[bytes] = []
+
+    def drain():
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            drawn.append(data)
+        os.close(master)
+
+    threading.Thread(target=drain, daemon=True).start()
+    return proc, drawn

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import ROOT, cli_env, one_clear_line, run_cli
+from tests.cli_helpers import ROOT, cli_env, in_terminal, one_clear_line, run_cli
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="closes a descriptor with the shell")
 
@@ -206,31 +206,7 @@ def test_sigkill_of_the_main_guard_demo_leaves_no_process(tmp_path):
 
 def live_in_terminal(home: Path, *args: str):
     """`gil-tui live ARGS` on a pseudo-terminal: (proc, the bytes it drew, filled by a thread)."""
-    import pty
-    import threading
-
-    master, slave = pty.openpty()
-    env = {**cli_env(), "GIL_TUI_HOME": str(home), "TERM": "xterm-256color",
-           "COLUMNS": "100", "LINES": "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "gil_tui", "live", *args], stdin=slave,
-                            stdout=slave, stderr=slave, env=env, cwd=ROOT,
-                            start_new_session=True)
-    os.close(slave)
-    drawn: list[bytes] = []
-
-    def drain():
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            drawn.append(data)
-        os.close(master)
-
-    threading.Thread(target=drain, daemon=True).start()
-    return proc, drawn
+    return in_terminal("live", *args, env={**cli_env(), "GIL_TUI_HOME": str(home)})
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pty and /proc")

@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from tests.cli_helpers import cli_env as env
+from tests.cli_helpers import in_terminal
 from tests.cli_helpers import one_clear_line, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,31 +284,7 @@ def test_an_attached_pid_is_never_touched(sig):
 def run_in_terminal(*args: str):
     """`gil-tui watch ARGS` with a pseudo-terminal as its terminal; returns (proc, output)
     where output is a list of the bytes it drew, filled by a thread."""
-    import pty
-    import threading
-
-    master, slave = pty.openpty()
-    term_env = env()
-    term_env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
-    proc = subprocess.Popen([sys.executable, "-m", "gil_tui", "watch", *args],
-                            stdin=slave, stdout=slave, stderr=slave, env=term_env, cwd=ROOT,
-                            start_new_session=True)
-    os.close(slave)
-    drawn: list[bytes] = []
-
-    def drain():
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            drawn.append(data)
-        os.close(master)
-
-    threading.Thread(target=drain, daemon=True).start()
-    return proc, drawn
+    return in_terminal("watch", *args)
 
 
 ALT_SCREEN_ON, ALT_SCREEN_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
