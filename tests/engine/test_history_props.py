@@ -164,7 +164,10 @@ def test_valid_entries_round_trip(entry):
 @SETTINGS
 @given(entries(text=any_text))
 def test_nothing_that_parses_puts_a_control_character_in_a_table(entry):
-    parsed = parse_line(HistoryStore.encode(entry))
+    try:
+        parsed = parse_line(HistoryStore.encode(entry))
+    except EntryError:  # e.g. a text whose cleaned form is over its field's length
+        return
     assert parse_line(HistoryStore.encode(parsed)) == parsed  # cleaning is done once for all
     for table in (listing.history_text([parsed]), listing.history_markdown([parsed]),
                   listing.history_csv([parsed])):
