@@ -21,6 +21,7 @@ def script(tmp_path, body: str) -> list[str]:
 #: Waits (up to 2 min) for the file its argument names: the test makes it once it has seen enough.
 GATED = ("import os, sys, time\nend = time.monotonic() + 120\nwhile not os.path.exists("
          "sys.argv[1]) and time.monotonic() < end:\n    time.sleep(0.02)\n")
+BUSY_GATED = GATED.replace("time.sleep(0.02)", "sum(range(10000))")  # it computes meanwhile
 
 
 async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
@@ -383,7 +384,7 @@ async def test_the_bars_tell_the_program_from_other_programs(tmp_path, monkeypat
 
     monkeypatch.setattr(measure, "ShareMeter", FullMachine)
     gate = tmp_path / "go"
-    argv = [sys.executable, "-c", GATED, str(gate)]
+    argv = [sys.executable, "-c", BUSY_GATED, str(gate)]  # it computes: a verdict to hold back
     app = WatchApp(argv, hz=10)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
