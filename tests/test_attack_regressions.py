@@ -142,6 +142,25 @@ def test_a_binary_file_is_still_refused_in_one_line(tmp_path):
 MARK = "GIL_TUI_TEST_MARK"
 
 
+def _cmdline(proc) -> list[str]:
+    """Its command line, or [] when it ended meanwhile (a pool replaces its children)."""
+    import psutil
+
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _children(proc) -> list:
+    import psutil
+
+    try:
+        return proc.children()
+    except psutil.Error:
+        return []
+
+
 def marked(mark: str) -> list:
     """Live processes whose environment carries ``mark`` (gil-tui and all it started)."""
     import psutil
@@ -174,9 +193,8 @@ def test_sigkill_of_the_main_guard_demo_leaves_no_process(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the pool script runs and has children of its own
-            pools = [p for p in marked(mark) if any("pool_no_guard" in part
-                                                   for part in p.cmdline())]
-            if pools and any(p.children() for p in pools):
+            pools = [p for p in marked(mark) if "pool_no_guard" in " ".join(_cmdline(p))]
+            if any(_children(p) for p in pools):
                 break
             assert proc.poll() is None, "the demo ended before its pool started"
             time.sleep(0.1)
@@ -188,7 +206,7 @@ def test_sigkill_of_the_main_guard_demo_leaves_no_process(tmp_path):
         while marked(mark) and time.monotonic() < deadline:
             time.sleep(0.2)
         left = marked(mark)
-        assert not left, [p.cmdline() for p in left]
+        assert not left, [_cmdline(p) for p in left]
     finally:
         for p in marked(mark):  # a failing run still leaves nothing behind
             try:
