@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from textual.app import ComposeResult
-from textual.screen import ModalScreen
 
 from gil_tui.ui.app_keys import HELP_BINDINGS
 from gil_tui.ui.widgets.document import DocumentView
+from gil_tui.ui.widgets.document_modal import DocumentModal
 
 #: ``{live.run}`` in the text becomes the key of that binding (its ``key_display`` when it
 #: has one), ``{app.help*}`` every key of it, in backquotes; the keymap's when it remaps it.
@@ -125,29 +124,16 @@ def help_text(keymap: Mapping[str, str] | None = None, watch_note: str = WATCH_O
     return _PLACEHOLDER.sub(keys, HELP).replace("{watch_note}", watch_note)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DocumentModal):
     """Keys and commands, in one place."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > DocumentView {
-        width: 80; max-width: 100%; height: 90%;
-        border: thick $primary; background: $surface; padding: 0 0 0 1;
-    }
-    """
-
     BINDINGS = HELP_BINDINGS
+    VIEW_ID = "help-text"
 
     def __init__(self, text: str | None = None, section: str | None = None) -> None:
-        super().__init__()
-        self.text = help_text() if text is None else text
+        super().__init__(help_text() if text is None else text)
         #: The tab whose section is shown first (None: the top).
         self.section = section
-
-    def compose(self) -> ComposeResult:
-        view = DocumentView(self.text, id="help-text")
-        view.can_focus = True  # the arrow and page keys scroll it
-        yield view
 
     def on_mount(self) -> None:
         if self.section in SECTIONS:
@@ -165,5 +151,3 @@ class HelpScreen(ModalScreen[None]):
                 view.scroll_to(y=row, animate=False, immediate=True)
                 return
 
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.screen import ModalScreen
 
 from gil_tui.engine.run.share import SHARED
 from gil_tui.engine.watch.summary import ONE_CORE_HIGH, ONE_CORE_LOW, SHORT_RUN_S, WAITING
 from gil_tui.ui.app_keys import HELP_BINDINGS
-from gil_tui.ui.widgets.document import DocumentView
+from gil_tui.ui.widgets.document_modal import DocumentModal
 
 __all__ = ["WATCH_HELP", "WatchHelp", "key_names", "watch_help_text"]
 
@@ -96,27 +95,8 @@ def watch_help_text(app: App, bindings: Iterable[Binding]) -> str:
     return _PLACEHOLDER.sub(keys, WATCH_HELP)
 
 
-class WatchHelp(ModalScreen[None]):
+class WatchHelp(DocumentModal):
     """The watch view's help, in the app's document viewer."""
 
-    DEFAULT_CSS = """
-    WatchHelp { align: center middle; }
-    WatchHelp > DocumentView {
-        width: 80; max-width: 100%; height: 90%;
-        border: thick $primary; background: $surface; padding: 0 0 0 1;
-    }
-    """
-
     BINDINGS = HELP_BINDINGS
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        view = DocumentView(self.text, id="watch-help-text")
-        view.can_focus = True  # the arrow and page keys scroll it
-        yield view
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    VIEW_ID = "watch-help-text"
